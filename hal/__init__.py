@@ -1,0 +1,1 @@
+"""Hardware abstraction for the lane's devices. One package per device family; never imports ``kiosk``."""

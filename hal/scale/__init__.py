@@ -1,0 +1,1 @@
+"""Scales: the bagging-area security scale and the produce scale."""

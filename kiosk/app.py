@@ -1,0 +1,566 @@
+"""The lane application: the shell that connects devices, the screen and the lane runtime in one asyncio loop.
+
+Data flows one way (DESIGN.md section 2): a device or the screen produces input, :class:`~kiosk.runtime.LaneRuntime`
+journals it and runs the reducer, and the effects come back here to be carried out: a charge goes to the card
+terminal, a receipt to the printer, an alert to the attendant, and the screen is redrawn from the new state. Device
+outcomes (a payment result, a settled weight) re-enter as input. The loop wakes at most ~30 times a second and
+draws only when something changed.
+
+``kiosk demo`` is this application with every device on its simulator; without a display it runs headless, reads
+barcodes and commands from standard input (or plays a scenario) and writes the screen to a PNG file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import shutil
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from hal.scale.sim import LoadCellModel
+from hal.scale.stability import StabilityDetector
+from kiosk.config import ConfigError, LaneConfig, find_config, load
+from kiosk.journal import Journal
+from kiosk.lane import effects as fx
+from kiosk.payment.scripted import ScriptedTerminal
+from kiosk.receipt.text import render as render_receipt
+from kiosk.replay import ScenarioError, Step, parse_scenario
+from kiosk.runtime import LaneRuntime
+
+log = logging.getLogger("kiosk.app")
+
+DEMO_SCRIPT = Path(__file__).resolve().parent.parent / "config" / "demo-journey.jsonl"
+FRAME_S = 1 / 30
+SCALE_SAMPLE_S = 0.1          # the simulated bagging scale reports 10 samples per second (HX711 at RATE=0)
+
+HEADLESS_HELP = """\
+Type a barcode and Enter to scan it. Commands:
+  :start  :pay  :cancel  :help  :void          shopper actions (:touch ACTION [ARG] for any other)
+  :lang de|en|nl   :receipt paper|ereceipt|none  :done
+  :place GRAMS     :remove GRAMS                 put something on / take it off the bagging scale
+  :pin PIN         :cmd COMMAND [LINE]           attendant sign-in and command (approve, verify_age, void_line ...)
+  :card approve|decline|fail|abort              the next payment's outcome
+  :state           :quit
+"""
+
+
+# ------------------------------------------------------------------------------------------------- simulated devices
+
+class SimulatedShopper:
+    """The demo's bagging behaviour: places each scanned item about a second after the scan, takes voided ones out.
+
+    It reads only what a real shopper would see (the prompt to bag or to take out), and places what the item really
+    weighs: the catalog weight with a realistic per-unit spread.
+    """
+
+    def __init__(self, scale: LoadCellModel, rng: random.Random, delay_s: float = 1.0):
+        self.scale = scale
+        self.rng = rng
+        self.delay_s = delay_s
+        self.enabled = True
+        self._handled: Counter[tuple[int, float, float | None]] = Counter()
+        self._due: list[tuple[float, float]] = []
+
+    def observe(self, lane: LaneRuntime, now: float) -> None:
+        if not self.enabled:
+            return
+        wanted = Counter((e.line, e.t_due, e.weight_g) for e in lane.state.bagging.expected)
+        for key, n in wanted.items():
+            for _ in range(n - self._handled[key]):
+                grams = key[2] if key[2] is not None else 350.0
+                self._due.append((now + self.delay_s, grams * (1 + self.rng.gauss(0, 0.01))))
+        self._handled = wanted
+
+    def step(self, now: float) -> None:
+        while self._due and self._due[0][0] <= now:
+            _, grams = self._due.pop(0)
+            if grams >= 0:
+                self.scale.place(now, grams)
+            else:
+                self.scale.remove(now, min(-grams, self.scale.load_g))
+
+
+class DemoDevices:
+    """Every device of the demo lane on its simulator."""
+
+    def __init__(self, config: LaneConfig, seed: int = 7, speed: float = 1.0):
+        self.rng = random.Random(seed)
+        self.scale = LoadCellModel(self.rng)
+        self.detector = StabilityDetector()
+        self.shopper = SimulatedShopper(self.scale, self.rng, delay_s=1.0 / max(speed, 0.1))
+        self.terminal = ScriptedTerminal(delay_s=2.0)
+        self.receipts = config.data_dir / "receipts"
+        self.receipts.mkdir(parents=True, exist_ok=True)
+        self.next_sample = 0.0
+
+
+# ------------------------------------------------------------------------------------------------------ the app
+
+class LaneApp:
+    def __init__(self, config: LaneConfig, lane: LaneRuntime, devices: DemoDevices, *, size: tuple[int, int],
+                 headless: bool, fullscreen: bool = False, screenshot: Path | None = None,
+                 screenshots_dir: Path | None = None, script: list[Step] | None = None, speed: float = 1.0,
+                 read_stdin: bool = False):
+        self.config = config
+        self.lane = lane
+        self.devices = devices
+        self.size = size
+        self.headless = headless
+        self.fullscreen = fullscreen
+        self.screenshot = screenshot
+        self.screenshots_dir = screenshots_dir
+        self.script = list(script or [])
+        self.speed = speed
+        self.read_stdin = read_stdin
+        self.running = True
+        self.dirty = True
+        self.frames = 0
+        self.shots = 0
+        self._inputs: asyncio.Queue[str] = asyncio.Queue()
+        self._tasks: set[asyncio.Task] = set()
+        self._typed = ""
+        self._last_screen_key: tuple | None = None
+        self.ready_at: float | None = None
+
+    # ------------------------------------------------------------------------------------------------ effects
+
+    def execute(self, effects: list) -> None:
+        for e in effects:
+            self.dirty = True
+            if isinstance(e, fx.Charge):
+                self._spawn(self._charge(e))
+            elif isinstance(e, fx.Print):
+                self._print(e)
+            elif isinstance(e, fx.Light):
+                log.info("lane light: %s%s", e.color, " (blinking)" if e.blink else "")
+            elif isinstance(e, fx.Alert):
+                iv = e.intervention
+                log.warning("attendant needed at lane %s: %s (intervention %d)", e.lane_id, iv.kind, iv.id)
+            elif isinstance(e, fx.AlertCleared):
+                log.info("intervention %d resolved by %s (%s)", e.intervention, e.resolved_by, e.resolution)
+            elif isinstance(e, fx.TransactionClosed):
+                s = e.summary
+                log.info("transaction %d %s: %d lines, total %.2f", s.number, s.status, len(s.lines),
+                         s.total_cents / 100)
+            elif isinstance(e, fx.CommandRejected):
+                log.warning("attendant command %s refused: %s", e.command, e.reason)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _charge(self, e: fx.Charge) -> None:
+        await asyncio.sleep(self.devices.terminal.delay_s / self.speed)
+        a = self.devices.terminal.charge(e.ref, e.amount_cents)
+        self.execute(self.lane.payment_result(a.ref, a.outcome, a.amount_cents, "card", a.message, a.receipt_lines))
+
+    def _print(self, e: fx.Print) -> None:
+        text = render_receipt(e.txn, self.config.store, copy=e.copy)
+        path = self.devices.receipts / f"{e.job}.txt"
+        try:
+            path.write_text(text, encoding="utf-8")
+            ok, msg = True, None
+            log.info("receipt printed (simulated printer): %s", path)
+        except OSError as exc:
+            ok, msg = False, str(exc)
+        self.execute(self.lane.print_result(e.job, ok, msg))
+
+    # -------------------------------------------------------------------------------------------------- input
+
+    def handle_line(self, line: str) -> None:
+        """A line from standard input (headless) or a scenario: a barcode, or a ``:command``."""
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            return
+        if not line.startswith(":"):
+            self.execute(self.lane.scan(line, source="keyboard"))
+            return
+        word, *rest = line[1:].split()
+        arg = rest[0] if rest else None
+        lane = self.lane
+        if word in ("start", "pay", "cancel", "help", "done", "back", "continue", "own_bag"):
+            self.execute(lane.touch(word))
+        elif word == "void":
+            self.execute(lane.touch("void_last"))
+        elif word in ("lang", "receipt", "qty"):
+            self.execute(lane.touch(word, arg))
+        elif word == "touch" and arg:
+            self.execute(lane.touch(arg, rest[1] if len(rest) > 1 else None))
+        elif word in ("place", "remove") and arg:
+            grams = float(arg)
+            now = time.monotonic()
+            self.devices.scale.place(now, grams if word == "place" else -grams)
+        elif word == "pin" and arg:
+            ok, effects = lane.sign_in_pin(arg)
+            self.execute(effects)
+            print("signed in" if ok else "PIN refused", flush=True)
+        elif word == "cmd" and arg:
+            line_id = int(rest[1]) if len(rest) > 1 and rest[1].isdigit() else None
+            self.execute(lane.command(arg, line=line_id))
+        elif word == "signout":
+            self.execute(lane.sign_out())
+        elif word == "card" and arg:
+            self.devices.terminal.script(arg)
+        elif word == "state":
+            print(_describe(lane.state), flush=True)
+        elif word == "quit":
+            self.running = False
+        else:
+            print(f"unknown command {line!r}\n{HEADLESS_HELP}", flush=True)
+
+    def _stdin_reader(self, loop: asyncio.AbstractEventLoop) -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(self._inputs.put_nowait, line)
+        loop.call_soon_threadsafe(self._inputs.put_nowait, ":quit" if not self.script else "")
+
+    async def _play(self) -> None:
+        start = time.monotonic()
+        for step in self.script:
+            delay = start + step.t / self.speed - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            d = step.data
+            if step.kind == "scan":
+                self.execute(self.lane.scan(d["scan"], d.get("aim"), source="script"))
+            elif step.kind == "touch":
+                self.execute(self.lane.touch(d["touch"], None if d.get("arg") is None else str(d["arg"])))
+            elif step.kind == "card":
+                self.devices.terminal.script(d["card"])
+            elif step.kind == "scale":
+                self.devices.shopper.enabled = False
+                self.devices.scale.place(time.monotonic(), float(d["scale"]) - self.devices.scale.load_g)
+            elif step.kind == "attendant":
+                ok, effects = self.lane.sign_in_pin(d.get("pin", ""))
+                self.execute(effects)
+                if ok:
+                    self.execute(self.lane.command(d["attendant"], line=d.get("line"),
+                                                   intervention=d.get("intervention"),
+                                                   arg=None if d.get("arg") is None else str(d["arg"])))
+                    self.execute(self.lane.sign_out())
+        self.script_done = True
+
+    # --------------------------------------------------------------------------------------------------- loop
+
+    async def main(self, exit_after: float | None = None) -> int:
+        import pygame
+        from kiosk.ui.screen import LaneScreen, UiLocal
+
+        pygame.display.init()
+        pygame.font.init()
+        flags = pygame.FULLSCREEN if self.fullscreen else 0
+        surface = pygame.display.set_mode(self.size, flags)
+        pygame.display.set_caption(f"Self-checkout {self.config.lane_id}")
+        if self.fullscreen:
+            pygame.mouse.set_visible(False)
+        self.size = surface.get_size()
+        screen = LaneScreen(self.size)
+        local = UiLocal()
+        buttons: list = []
+        loop = asyncio.get_running_loop()
+        self.execute(self.lane.start())
+        self.ready_at = time.monotonic()
+        _notify_ready(self.lane)
+        if self.read_stdin:
+            threading.Thread(target=self._stdin_reader, args=(loop,), daemon=True).start()
+        self.script_done = not self.script
+        if self.script:
+            self._spawn(self._play())
+        started = time.monotonic()
+        while self.running:
+            now = time.monotonic()
+            for ev in pygame.event.get():
+                if ev.type == pygame.QUIT and not self.fullscreen:
+                    self.running = False
+                elif ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
+                    hit = screen.hit(buttons, ev.pos)
+                    if hit is not None:
+                        self._on_button(hit, local)
+                elif ev.type == pygame.FINGERDOWN:
+                    pos = (int(ev.x * self.size[0]), int(ev.y * self.size[1]))
+                    hit = screen.hit(buttons, pos)
+                    if hit is not None:
+                        self._on_button(hit, local)
+                elif ev.type == pygame.KEYDOWN:
+                    self._on_key(ev, pygame)
+            while not self._inputs.empty():
+                self.handle_line(self._inputs.get_nowait())
+            self._sample_scale(now)
+            self.execute(self.lane.tick())
+            self.devices.shopper.observe(self.lane, now)
+            key = (id(self.lane.state), _local_key(local))
+            if self.dirty or key != self._last_screen_key:
+                surface.fill((0, 0, 0))
+                buttons = screen.draw(surface, self.lane.state, local, time.time())
+                pygame.display.flip()
+                self.frames += 1
+                self._save_screens(pygame, surface, key)
+                self._last_screen_key = key
+                self.dirty = False
+            if exit_after is not None and now - started >= exit_after:
+                break
+            if exit_after is None and self.script and self.script_done and not self.read_stdin \
+                    and self.lane.state.mode == "welcome" and not self._tasks:
+                break
+            _notify_watchdog()
+            await asyncio.sleep(FRAME_S)
+        for task in list(self._tasks):
+            task.cancel()
+        self.lane.journal.close()
+        pygame.quit()
+        return 0
+
+    def _sample_scale(self, now: float) -> None:
+        d = self.devices
+        d.shopper.step(now)
+        if now < d.next_sample:
+            return
+        d.next_sample = now + SCALE_SAMPLE_S
+        settled = d.detector.feed(now, d.scale.reading(now))
+        if settled is not None:
+            self.execute(self.lane.weight(settled.grams))
+
+    def _on_button(self, button, local) -> None:
+        self.dirty = True
+        if button.kind == "touch":
+            self.execute(self.lane.touch(button.action, button.arg))
+        elif button.kind == "attendant":
+            number = int(button.arg) if button.arg and button.arg.isdigit() else None
+            if button.action == "sign_out":
+                self.execute(self.lane.sign_out())
+                local.pin, local.pin_open = "", False
+            elif button.action in ("approve", "verify_age", "reject_age"):
+                self.execute(self.lane.command(button.action, intervention=number))
+            else:
+                self.execute(self.lane.command(button.action, line=number))
+        elif button.kind == "ui":
+            self._on_ui(button, local)
+
+    def _on_ui(self, button, local) -> None:
+        """Buttons that change only what the screen shows (UiLocal), and the PIN pad."""
+        action, arg = button.action, button.arg
+        if action == "attendant":
+            if self.lane.state.attendant is None:
+                local.pin, local.pin_open = "", True
+            else:
+                local.menu_open = True
+        elif action == "pin_digit" and arg is not None and len(local.pin) < 12:
+            local.pin += arg
+        elif action == "pin_clear":
+            local.pin = ""
+        elif action == "pin_submit":
+            ok, effects = self.lane.sign_in_pin(local.pin)
+            local.pin = ""
+            local.pin_open = not ok
+            local.menu_open = True
+            self.execute(effects)
+        elif action == "close_menu":
+            if local.pin_open:
+                local.pin, local.pin_open = "", False
+            else:
+                local.menu_open = False
+        elif action in ("scroll_up", "scroll_down") and arg is not None:
+            local.scroll = int(arg)
+        elif action in ("menu_scroll_up", "menu_scroll_down") and arg is not None:
+            local.menu_scroll = int(arg)
+        elif action == "select_line" and arg is not None:
+            local.selected_line = int(arg)
+
+    def _on_key(self, ev, pygame) -> None:
+        """A keyboard is a HID wedge scanner in the demo: characters then Enter. F-keys drive the simulators."""
+        if ev.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            if self._typed:
+                self.execute(self.lane.scan(self._typed, source="keyboard"))
+            self._typed = ""
+        elif ev.key == pygame.K_F5:
+            self.devices.scale.place(time.monotonic(), 250.0)       # an unexpected item
+        elif ev.key == pygame.K_F6:
+            self.devices.scale.remove(time.monotonic(), min(250.0, self.devices.scale.load_g))
+        elif ev.key == pygame.K_F7:
+            self.devices.shopper.enabled = not self.devices.shopper.enabled
+            log.info("simulated shopper bagging: %s", "on" if self.devices.shopper.enabled else "off")
+        elif ev.key == pygame.K_F8:
+            self.devices.terminal.script("decline")
+        elif ev.key == pygame.K_q and ev.mod & pygame.KMOD_CTRL and not self.fullscreen:
+            self.running = False
+        elif ev.unicode and ev.unicode.isprintable() and len(self._typed) < 256:
+            self._typed += ev.unicode
+
+    def _save_screens(self, pygame, surface, key) -> None:
+        if self.screenshot is not None:
+            pygame.image.save(surface, str(self.screenshot))
+        if self.screenshots_dir is not None:
+            state = self.lane.state
+            screen_key = (state.mode, state.lang, state.txn.number if state.txn else 0,
+                          len(state.txn.lines) if state.txn else 0, len(state.open_interventions),
+                          state.notice.key if state.notice else "", state.attendant is not None)
+            if screen_key != getattr(self, "_last_shot_key", None):
+                self._last_shot_key = screen_key
+                self.shots += 1
+                pygame.image.save(surface, str(self.screenshots_dir / f"{self.shots:03d}-{state.mode}.png"))
+
+
+def _local_key(local) -> tuple:
+    return tuple(sorted(vars(local).items()))
+
+
+def _describe(state) -> str:
+    txn = state.txn
+    parts = [f"mode={state.mode} lang={state.lang} light={state.light}"]
+    if txn is not None:
+        parts.append(f"transaction {txn.number} ({txn.status}): {txn.item_count} items, total "
+                     f"{txn.total_cents / 100:.2f}")
+        for ln in txn.active_lines:
+            parts.append(f"  [{ln.id}] {ln.kind:8s} {ln.qty} x {ln.name[:40]:40s} {ln.amount_cents / 100:8.2f}")
+    for iv in state.open_interventions:
+        parts.append(f"  intervention {iv.id}: {iv.kind} ({iv.status})")
+    if state.notice is not None:
+        parts.append(f"  notice: {state.notice.key} {' '.join(state.notice.args)}")
+    if state.attendant is not None:
+        parts.append(f"  attendant signed in: {state.attendant.attendant} ({state.attendant.role})")
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------------- systemd notify
+
+def _sd_notify(message: str) -> None:
+    addr = os.environ.get("NOTIFY_SOCKET")
+    if not addr:
+        return
+    import socket
+    if addr.startswith("@"):
+        addr = "\0" + addr[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.connect(addr)
+            s.sendall(message.encode())
+    except OSError as exc:
+        log.debug("sd_notify failed: %s", exc)
+
+
+def _notify_ready(lane: LaneRuntime) -> None:
+    print(f"READY lane {lane.config.lane_id}: {lane.state.mode}", flush=True)
+    _sd_notify(f"READY=1\nSTATUS=lane {lane.config.lane_id} {lane.state.mode}")
+
+
+_last_watchdog = 0.0
+
+
+def _notify_watchdog() -> None:
+    global _last_watchdog
+    now = time.monotonic()
+    if now - _last_watchdog >= 2.0:
+        _last_watchdog = now
+        _sd_notify("WATCHDOG=1")
+
+
+# ------------------------------------------------------------------------------------------------- entry points
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"--size {text!r}: expected WIDTHxHEIGHT such as 1280x800") from None
+    return w, h
+
+
+def _display_available() -> bool:
+    """True if SDL can open a real display (X11, Wayland or KMS/DRM)."""
+    if os.environ.get("SDL_VIDEODRIVER") in ("dummy", "offscreen"):
+        return False
+    import pygame
+    try:
+        pygame.display.init()
+        ok = pygame.display.get_driver() not in ("dummy", "offscreen")
+    except pygame.error:
+        ok = False
+    finally:
+        pygame.display.quit()
+    return ok
+
+
+def prepare(config: LaneConfig, fresh: bool = False):
+    """Open the data directory, the catalog (seeded from the config) and the journal."""
+    from kiosk.catalog import ensure_catalog
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    if fresh and config.journal_path.exists():
+        aside = config.journal_path.with_name(f"journal-{time.strftime('%Y%m%d-%H%M%S')}.db")
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(str(config.journal_path) + suffix)
+            if src.exists():
+                shutil.move(str(src), str(aside) + suffix)
+        log.info("previous journal kept as %s", aside)
+    catalog = ensure_catalog(config)
+    journal = Journal(config.journal_path)
+    return catalog, journal
+
+
+def run_demo(args) -> int:
+    import_start = time.monotonic()
+    config = load(find_config(args.config))
+    size = _parse_size(args.size)
+    headless = args.headless or not _display_available()
+    script = None
+    if args.script:
+        path = Path(args.script)
+        try:
+            script = parse_scenario(path.read_text(encoding="utf-8").splitlines(), str(path))
+        except (OSError, ScenarioError) as exc:
+            print(f"kiosk demo: {exc}", file=sys.stderr)
+            return 2
+    read_stdin = False
+    screenshot = None
+    if headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        screenshot = config.data_dir / "screen.png"
+        read_stdin = sys.stdin is not None and sys.stdin.isatty()
+        if script is None and not read_stdin:
+            script = parse_scenario(DEMO_SCRIPT.read_text(encoding="utf-8").splitlines(), str(DEMO_SCRIPT))
+        print("No display found (or --headless): the demo lane runs headless.\n"
+              f"The screen is written to {screenshot} after every change.", flush=True)
+        if read_stdin:
+            print(HEADLESS_HELP, flush=True)
+        elif script is not None:
+            print(f"Playing the scenario {args.script or DEMO_SCRIPT} (Ctrl+C stops).", flush=True)
+    catalog, journal = prepare(config, fresh=args.fresh)
+    devices = DemoDevices(config, speed=args.speed)
+    lane = LaneRuntime(config, journal, catalog)
+    shots = Path(args.screenshots) if args.screenshots else None
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+    attendants = ", ".join(f"{a.name} ({a.role})" for a in config.attendants)
+    print(f"Demo lane {config.lane_id}: catalog {catalog.count()} items, journal {config.journal_path}\n"
+          f"Attendants: {attendants}; demo PINs are listed in {config.path}. Receipts go to "
+          f"{devices.receipts}.", flush=True)
+    app = LaneApp(config, lane, devices, size=size, headless=headless, fullscreen=args.fullscreen,
+                  screenshot=screenshot, screenshots_dir=shots, script=script, speed=args.speed,
+                  read_stdin=read_stdin)
+    try:
+        rc = asyncio.run(app.main(args.exit_after))
+    finally:
+        catalog.close()
+    log.debug("demo ran %.1f s, %d frames", time.monotonic() - import_start, app.frames)
+    return rc
+
+
+def run_lane(args) -> int:
+    config = load(find_config(args.config))
+    for family, url in config.devices.items():
+        if not url.startswith("sim:"):
+            raise ConfigError(f"{config.path}: devices.{family} = {url!r}: this version drives only simulated "
+                              f"devices (sim:); field drivers arrive with the hardware abstraction layer")
+    args.script = None
+    args.speed = 1.0
+    args.exit_after = None
+    args.screenshots = None
+    args.fresh = False
+    if args.size == "0x0" and args.headless:
+        args.size = "1280x800"
+    return run_demo(args)

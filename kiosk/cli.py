@@ -1,0 +1,310 @@
+"""The ``kiosk`` command: the demo lane, the lane itself, scenario replay and the technicians' tools.
+
+Every subcommand prints what went wrong in one or two plain sentences and exits non-zero; a traceback is a bug.
+Exit codes: 0 ok, 1 failure at run time, 2 bad input (config, scenario, catalog file, arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from kiosk import __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    from kiosk.config import ConfigError
+    from kiosk.journal import JournalError
+    try:
+        return int(args.func(args) or 0)
+    except (ConfigError, JournalError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk", description="Self-checkout lane")
+    p.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    d = sub.add_parser("demo", help="run the demo lane: the real application with every device simulated")
+    d.add_argument("--config", help="lane config (default: the repository's config/lane.toml)")
+    d.add_argument("--headless", action="store_true", help="no window even if there is a display")
+    d.add_argument("--size", default="1280x800", help="window size, e.g. 1024x600, 1280x800, 1920x1080")
+    d.add_argument("--fullscreen", action="store_true")
+    d.add_argument("--script", help="play this scenario (JSON lines) in real time instead of waiting for input")
+    d.add_argument("--speed", type=float, default=1.0, help="scenario speed factor (with --script)")
+    d.add_argument("--exit-after", type=float, default=None,
+                   help="stop after this many seconds (default: with --script, when it is done)")
+    d.add_argument("--screenshots", help="write a PNG per screen change into this directory")
+    d.add_argument("--fresh", action="store_true", help="start with a new journal (the old one is kept aside)")
+    d.set_defaults(func=_cmd_demo)
+
+    r = sub.add_parser("run", help="run the lane with the devices of its config")
+    r.add_argument("--config")
+    r.add_argument("--headless", action="store_true")
+    r.add_argument("--size", default="0x0", help="0x0 = the display's size")
+    r.add_argument("--fullscreen", action="store_true", default=True)
+    r.set_defaults(func=_cmd_run)
+
+    rp = sub.add_parser("replay", help="run a scenario headless on a virtual clock and report every transaction")
+    rp.add_argument("scenario", help="scenario file, JSON lines (see README)")
+    rp.add_argument("--catalog", help="catalog CSV, JSON or SQLite database (default: the config's)")
+    rp.add_argument("--config")
+    rp.add_argument("--report", help="write the report (JSON) here; default: print it")
+    rp.add_argument("--journal", help="keep the journal in this file (default: a temporary one)")
+    rp.add_argument("--durable", action="store_true", help="fsync every event as a lane does (slower)")
+    rp.set_defaults(func=_cmd_replay)
+
+    j = sub.add_parser("journal", help="the lane's event journal (technicians)")
+    jsub = j.add_subparsers(metavar="ACTION")
+    js = jsub.add_parser("show", help="list events, newest last")
+    js.add_argument("--journal", help="journal file (default: the config's)")
+    js.add_argument("--config")
+    js.add_argument("--last", type=int, default=50, help="how many events (0: all)")
+    js.add_argument("--txn", type=int, help="only the events of this transaction number")
+    js.add_argument("--state", action="store_true", help="also print the recovered lane state")
+    js.set_defaults(func=_cmd_journal_show)
+    je = jsub.add_parser("export", help="write events as JSON lines")
+    je.add_argument("--journal")
+    je.add_argument("--config")
+    je.add_argument("--out", help="file to write (default: standard output)")
+    je.add_argument("--after", type=int, default=0, help="only events after this sequence number")
+    je.set_defaults(func=_cmd_journal_export)
+    jv = jsub.add_parser("verify", help="check every row's checksum and that it decodes; change nothing")
+    jv.add_argument("--journal")
+    jv.add_argument("--config")
+    jv.set_defaults(func=_cmd_journal_verify)
+    jst = jsub.add_parser("state", help="recover the lane state as a restart would and print it as JSON")
+    jst.add_argument("--journal")
+    jst.add_argument("--config")
+    jst.set_defaults(func=_cmd_journal_state)
+
+    a = sub.add_parser("attendant", help="attendant credentials")
+    asub = a.add_subparsers(metavar="ACTION")
+    ah = asub.add_parser("hash-pin", help="print the pin_hash for a PIN (read from standard input or a prompt)")
+    ah.set_defaults(func=_cmd_hash_pin)
+
+    ln = sub.add_parser("lane", help="about the lane's state machine")
+    lsub = ln.add_subparsers(metavar="ACTION")
+    ld = lsub.add_parser("diagram", help="print the transition table as a Mermaid diagram")
+    ld.set_defaults(func=lambda args: print(__import__("kiosk.lane.transitions", fromlist=["x"]).mermaid()))
+
+    try:
+        from kiosk import catalog as catalog_mod
+    except ImportError:  # pragma: no cover - the catalog module is part of the package
+        catalog_mod = None
+    if catalog_mod is not None and hasattr(catalog_mod, "register_cli"):
+        catalog_mod.register_cli(sub, default_db=_default_catalog_db, layouts=_config_layouts)
+    return p
+
+
+def _load_config(args):
+    from kiosk.config import find_config, load
+    return load(find_config(getattr(args, "config", None)))
+
+
+def _default_catalog_db() -> Path:
+    from kiosk.config import find_config, load
+    return load(find_config(None)).catalog_db
+
+
+def _config_layouts() -> tuple:
+    from kiosk.config import find_config, load
+    return load(find_config(None)).layouts
+
+
+def _journal_path(args) -> Path:
+    if getattr(args, "journal", None):
+        return Path(args.journal)
+    return _load_config(args).journal_path
+
+
+# ---------------------------------------------------------------------------------------------------------- lane
+
+def _cmd_demo(args) -> int:
+    from kiosk.app import run_demo
+    return run_demo(args)
+
+
+def _cmd_run(args) -> int:
+    from kiosk.app import run_lane
+    return run_lane(args)
+
+
+def _cmd_replay(args) -> int:
+    from kiosk.catalog import CatalogError, open_for_replay
+    from kiosk.replay import ScenarioError, parse_scenario, replay
+    config = _load_config(args)
+    path = Path(args.scenario)
+    try:
+        steps = parse_scenario(path.read_text(encoding="utf-8").splitlines(), str(path))
+    except FileNotFoundError:
+        print(f"kiosk replay: {path}: no such scenario file", file=sys.stderr)
+        return 2
+    except ScenarioError as exc:
+        print(f"kiosk replay: {exc}", file=sys.stderr)
+        return 2
+    try:
+        catalog = open_for_replay(Path(args.catalog) if args.catalog else None, config)
+    except CatalogError as exc:
+        print(f"kiosk replay: {exc}", file=sys.stderr)
+        return 2
+    with catalog:
+        result = replay(steps, config, catalog, journal_path=args.journal, durable=args.durable,
+                        scenario_name=str(path))
+    text = json.dumps(result.report, indent=2, ensure_ascii=False)
+    if args.report:
+        Path(args.report).write_text(text + "\n", encoding="utf-8")
+        n = len(result.report["transactions"])
+        print(f"{n} transaction(s), {result.report['events']} events; report written to {args.report}")
+    else:
+        print(text)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------------- journal
+
+def _open_journal(args):
+    from kiosk.journal import Journal, JournalError
+    path = _journal_path(args)
+    if not path.exists():
+        raise JournalError(f"{path}: no journal here (has the lane ever run with this config?)")
+    return Journal(path)
+
+
+def _cmd_journal_show(args) -> int:
+    from datetime import datetime
+    from kiosk.lane.reducer import REDUCER_VERSION, initial_state, reduce
+    with _open_journal(args) as journal:
+        rows = list(journal.rows())
+        if args.txn is not None:
+            rows = _rows_of_txn(rows, args.txn)
+        if args.last:
+            rows = rows[-args.last:]
+        for seq, t, type_, body, _crc in rows:
+            when = datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S") if t > 1e9 else f"{t:10.3f}"
+            print(f"{seq:8d}  {when}  {type_:22s} {_brief(type_, body)}")
+        q = journal.quarantined()
+        if q:
+            print(f"\n{len(q)} row(s) set aside in quarantine:")
+            for qid, seq, type_, reason in q:
+                print(f"  row {seq} ({type_}): {reason}")
+        if args.state:
+            rec = journal.recover(initial_state(), reduce, REDUCER_VERSION, repair=False)
+            print(json.dumps(_state_brief(rec.state), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _rows_of_txn(rows, number: int):
+    """Events from the start of transaction ``number`` to its end, found by replaying the transaction counter."""
+    from kiosk.journal import decode_event
+    from kiosk.lane.reducer import initial_state, reduce
+    state = initial_state()
+    out = []
+    for row in rows:
+        before = state.txn.number if state.txn else None
+        state, _ = reduce(state, decode_event(row[2], row[3]))
+        after = state.txn.number if state.txn else None
+        if number in (before, after):
+            out.append(row)
+    return out
+
+
+def _brief(type_: str, body: str) -> str:
+    data = json.loads(body)
+    data.pop("t", None)
+    if type_ == "Scanned":
+        item = data.get("item") or {}
+        code = data.get("code", {})
+        what = item.get("name") or code.get("$", "")
+        if code.get("$") == "ScanRejected":
+            what = f"rejected: {code.get('reason')}"
+        return f"{data.get('raw', '')!r} -> {what}"
+    if type_ == "LaneStarted":
+        return f"lane {data.get('lane_id')} version {data.get('version', '')}"
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) < 100 else text[:97] + "..."
+
+
+def _state_brief(state) -> dict:
+    txn = state.txn
+    return {
+        "mode": state.mode,
+        "lang": state.lang,
+        "in_service": state.in_service,
+        "transaction": None if txn is None else {
+            "number": txn.number, "status": txn.status, "total_cents": txn.total_cents,
+            "lines": [{"id": ln.id, "kind": ln.kind, "sku": ln.sku, "name": ln.name, "qty": ln.qty,
+                       "amount_cents": ln.amount_cents} for ln in txn.lines if ln.qty > 0],
+            "payments": [{"ref": p.ref, "amount_cents": p.amount_cents, "outcome": p.outcome} for p in txn.payments],
+        },
+        "open_interventions": [{"id": i.id, "kind": i.kind, "status": i.status} for i in state.open_interventions],
+        "bagging": {"accepted_g": state.bagging.accepted_g, "expected": len(state.bagging.expected)},
+    }
+
+
+def _cmd_journal_export(args) -> int:
+    with _open_journal(args) as journal:
+        out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+        try:
+            for seq, t, type_, body, crc in journal.rows(args.after):
+                out.write(json.dumps({"seq": seq, "t": t, "type": type_, "event": json.loads(body), "crc": crc},
+                                     ensure_ascii=False) + "\n")
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    return 0
+
+
+def _cmd_journal_verify(args) -> int:
+    from kiosk.journal import _BadRow
+    with _open_journal(args) as journal:
+        n = 0
+        try:
+            for n, (_seq, _ev) in enumerate(journal.events(), start=1):
+                pass
+        except _BadRow as bad:
+            print(f"journal {journal.path}: row {bad.seq} is bad: {bad.reason}. The lane will set it and every "
+                  f"later row aside at its next start; {n} good rows before it.")
+            return 1
+        print(f"journal {journal.path}: {n} events, all checksums good")
+    return 0
+
+
+def _cmd_journal_state(args) -> int:
+    from kiosk.lane.plain import to_plain
+    from kiosk.lane.reducer import REDUCER_VERSION, initial_state, reduce
+    with _open_journal(args) as journal:
+        rec = journal.recover(initial_state(), reduce, REDUCER_VERSION, repair=False)
+        print(json.dumps({"last_seq": rec.last_seq, "from_snapshot": rec.from_snapshot, "replayed": rec.replayed,
+                          "quarantined": rec.quarantined, "state": to_plain(rec.state)}, ensure_ascii=False))
+    return 0
+
+
+def _cmd_hash_pin(args) -> int:
+    import getpass
+    from kiosk.attendants import hash_pin
+    pin = getpass.getpass("PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        print("kiosk attendant hash-pin: a PIN is 4 to 12 digits", file=sys.stderr)
+        return 2
+    print(hash_pin(pin))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The lane's configuration: one TOML file (``config/lane.toml`` in the demo, ``/etc/kiosk/kiosk.toml`` on a lane).
+
+Relative paths in the file are relative to the file's own directory, so a config and its catalog travel together.
+Every value is checked when the file is read; a broken config stops the lane at start with a message that names
+the file, the key and what is wrong, instead of failing later in the middle of a sale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.domain.barcodes import GERMAN_LAYOUTS, BarcodeError, InstoreLayout, parse_layouts
+from kiosk.lane.settings import ROLE_ORDER, Settings
+
+DEFAULT_PATHS = ("/etc/kiosk/kiosk.toml",)
+REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "lane.toml"
+
+DEVICE_FAMILIES = ("scanner", "scale", "printer", "payment", "camera", "light")
+
+
+class ConfigError(ValueError):
+    """The lane's configuration is missing or wrong; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Attendant:
+    id: str
+    name: str
+    role: str
+    pin_hash: str | None = None
+    badge: str | None = None
+
+
+@dataclass(frozen=True)
+class Store:
+    name: str = "Demo-Markt"
+    address: str = ""
+    vat_id: str = ""
+    store_id: str = "demo"
+
+
+@dataclass(frozen=True)
+class LaneConfig:
+    path: Path | None
+    lane_id: str = "lane-1"
+    store: Store = field(default_factory=Store)
+    data_dir: Path = Path("var/lane")
+    catalog_db: Path = Path("var/lane/catalog.db")
+    catalog_seed: Path | None = None
+    devices: dict[str, str] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    layouts: tuple[InstoreLayout, ...] = GERMAN_LAYOUTS
+    attendants: tuple[Attendant, ...] = ()
+    badge_prefix: str = "ATT-"
+
+    @property
+    def journal_path(self) -> Path:
+        return self.data_dir / "journal.db"
+
+
+def find_config(explicit: str | os.PathLike | None = None) -> Path:
+    """The config to use: ``--config``, then ``$KIOSK_CONFIG``, then /etc/kiosk, then the repository's demo config."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("KIOSK_CONFIG")
+    if env:
+        return Path(env)
+    for p in DEFAULT_PATHS:
+        if Path(p).exists():
+            return Path(p)
+    return REPO_CONFIG
+
+
+def load(path: str | os.PathLike) -> LaneConfig:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file (give one with --config or KIOSK_CONFIG)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    return parse(raw, path)
+
+
+def parse(raw: dict[str, Any], path: Path | None = None) -> LaneConfig:
+    where = str(path) if path else "<config>"
+    base = path.parent if path else Path.cwd()
+
+    def err(key: str, msg: str) -> ConfigError:
+        return ConfigError(f"{where}: {key}: {msg}")
+
+    def table(name: str) -> dict[str, Any]:
+        value = raw.get(name, {})
+        if not isinstance(value, dict):
+            raise err(name, "must be a table ([%s])" % name)
+        return value
+
+    def text(tbl: dict, name: str, key: str, default: str | None = None) -> str | None:
+        value = tbl.get(key, default)
+        if value is not None and not isinstance(value, str):
+            raise err(f"{name}.{key}", f"must be a string, not {value!r}")
+        return value
+
+    known = {"lane", "store", "catalog", "devices", "rules", "instore", "attendants"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise err(unknown[0], f"unknown section (known: {', '.join(sorted(known))})")
+
+    lane = table("lane")
+    lane_id = text(lane, "lane", "id", "lane-1") or ""
+    if not lane_id or not all(c.isalnum() or c in "-_" for c in lane_id):
+        raise err("lane.id", f"{lane_id!r} must be letters, digits, '-' or '_'")
+    data_dir = _path(base, text(lane, "lane", "data_dir", "../var/lane") or "")
+    lang = text(lane, "lane", "lang", "de")
+
+    st = table("store")
+    store = Store(name=text(st, "store", "name", Store.name) or "", address=text(st, "store", "address", "") or "",
+                  vat_id=text(st, "store", "vat_id", "") or "", store_id=text(st, "store", "id", "demo") or "demo")
+
+    cat = table("catalog")
+    catalog_db = _path(data_dir, text(cat, "catalog", "db", "catalog.db") or "catalog.db")
+    seed = text(cat, "catalog", "seed")
+    catalog_seed = _path(base, seed) if seed else None
+
+    devices = table("devices")
+    for fam, url in devices.items():
+        if fam not in DEVICE_FAMILIES:
+            raise err(f"devices.{fam}", f"unknown device family (known: {', '.join(DEVICE_FAMILIES)})")
+        if not isinstance(url, str) or ":" not in url:
+            raise err(f"devices.{fam}", f"{url!r} is not a device URL such as 'sim:' or 'serial:///dev/...'")
+
+    rules = table("rules")
+    settings_fields = {f.name: f for f in dataclasses.fields(Settings)}
+    kwargs: dict[str, Any] = {"default_lang": lang}
+    for key, value in rules.items():
+        f = settings_fields.get(key)
+        if f is None or key == "role_commands":
+            raise err(f"rules.{key}", "unknown rule")
+        default = getattr(Settings(), key)
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise err(f"rules.{key}", "must be true or false")
+        elif isinstance(default, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise err(f"rules.{key}", f"must be a non-negative number, not {value!r}")
+            value = type(default)(value)
+        elif isinstance(default, str) and not isinstance(value, str):
+            raise err(f"rules.{key}", "must be a string")
+        kwargs[key] = value
+    if kwargs.get("default_lang") not in ("de", "en", "nl"):
+        raise err("lane.lang", "must be de, en or nl")
+    if kwargs.get("receipt_default", "paper") not in ("paper", "ereceipt", "none"):
+        raise err("rules.receipt_default", "must be paper, ereceipt or none")
+    settings = Settings(**kwargs)
+
+    layouts = GERMAN_LAYOUTS
+    if "instore" in raw:
+        entries = raw["instore"]
+        if not isinstance(entries, list):
+            raise err("instore", "must be an array of tables ([[instore]])")
+        try:
+            layouts = parse_layouts(entries)
+        except BarcodeError as exc:
+            raise err("instore", str(exc)) from None
+
+    attendants = []
+    seen: set[str] = set()
+    entries = raw.get("attendants", [])
+    if not isinstance(entries, list):
+        raise err("attendants", "must be an array of tables ([[attendants]])")
+    for n, a in enumerate(entries, start=1):
+        key = f"attendants[{n}]"
+        if not isinstance(a, dict):
+            raise err(key, "must be a table")
+        aid = text(a, key, "id")
+        if not aid:
+            raise err(f"{key}.id", "missing")
+        if aid in seen:
+            raise err(f"{key}.id", f"{aid!r} appears twice")
+        seen.add(aid)
+        role = text(a, key, "role", "attendant")
+        if role not in ROLE_ORDER:
+            raise err(f"{key}.role", f"{role!r} is not one of {', '.join(ROLE_ORDER)}")
+        pin_hash = text(a, key, "pin_hash")
+        if pin_hash is not None and not pin_hash.startswith("scrypt$"):
+            raise err(f"{key}.pin_hash", "must be a hash made by `kiosk attendant hash-pin` (never a plain PIN)")
+        if "pin" in a:
+            raise err(f"{key}.pin", "plain PINs are not accepted; store pin_hash from `kiosk attendant hash-pin`")
+        attendants.append(Attendant(aid, text(a, key, "name", aid) or aid, role or "attendant", pin_hash,
+                                    text(a, key, "badge")))
+    badge_prefix = text(lane, "lane", "badge_prefix", "ATT-") or "ATT-"
+
+    return LaneConfig(path=path, lane_id=lane_id, store=store, data_dir=data_dir, catalog_db=catalog_db,
+                      catalog_seed=catalog_seed, devices={k: str(v) for k, v in devices.items()}, settings=settings,
+                      layouts=layouts, attendants=tuple(attendants), badge_prefix=badge_prefix)
+
+
+def _path(base: Path, value: str) -> Path:
+    p = Path(os.path.expanduser(value))
+    return p if p.is_absolute() else (base / p).resolve()

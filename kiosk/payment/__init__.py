@@ -1,0 +1,1 @@
+"""Payment orchestration over a card terminal (the ZVT saga arrives with the payment issue)."""

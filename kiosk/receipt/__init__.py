@@ -1,0 +1,1 @@
+"""Receipts: layout of a finished transaction for the printer and the e-receipt."""

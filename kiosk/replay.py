@@ -1,0 +1,244 @@
+"""Scenario replay: run the lane headless on a virtual clock, as fast as it can, and report every transaction.
+
+A scenario is JSON lines, one input per line, each with ``t`` (seconds from the start, never decreasing) and one of::
+
+    {"t": 1.0, "scan": "4006381333931", "aim": "]E0"}     a scan (aim optional)
+    {"t": 2.5, "scale": 512.3}                            one raw reading of the bagging scale, grams
+    {"t": 4.0, "touch": "pay"}                            a UI action by name ("arg" optional: {"touch": "lang", "arg": "nl"})
+    {"t": 5.0, "attendant": "approve", "pin": "1234"}     an attendant signs in with a PIN, gives a command, signs out
+                                                          (optional "line", "intervention", "arg")
+    {"t": 3.0, "card": "approve"}                         the next payment's outcome (approve, decline, fail, abort)
+    {"t": 0.0, "truth": "...", ...}                       a ground-truth label for benchmarks; the lane ignores it
+
+The devices the scenario does not script behave like the demo lane's simulators: the card terminal answers after
+``terminal_delay_s``, the printer after a second, and raw scale readings are held until the next one and settle
+through the same stability detector the scale drivers use. Everything runs through :class:`LaneRuntime`, so a replay
+journals, reduces and snapshots exactly like a lane; only the clock is virtual.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from hal.scale.stability import StabilityDetector
+from kiosk.config import LaneConfig
+from kiosk.journal import Journal
+from kiosk.lane import effects as fx
+from kiosk.payment.scripted import OUTCOMES, ScriptedTerminal
+from kiosk.lane.reducer import summarize
+from kiosk.runtime import ItemLookup, LaneRuntime
+
+INPUT_KEYS = ("scan", "scale", "touch", "attendant", "card", "truth")
+
+
+class ScenarioError(ValueError):
+    """A scenario line is not valid; the message names the line and why."""
+
+
+@dataclass(frozen=True)
+class Step:
+    line: int
+    t: float
+    kind: str
+    data: dict[str, Any]
+
+
+def parse_scenario(lines: Iterable[str], name: str = "<scenario>") -> list[Step]:
+    steps: list[Step] = []
+    last_t = 0.0
+    for n, text in enumerate(lines, start=1):
+        text = text.strip()
+        if not text or text.startswith("#"):
+            continue
+        where = f"{name}:{n}"
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(f"{where}: not JSON: {exc.msg} at column {exc.colno}") from None
+        if not isinstance(data, dict):
+            raise ScenarioError(f"{where}: each line must be a JSON object")
+        t = data.get("t")
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0:
+            raise ScenarioError(f"{where}: 't' must be a number of seconds >= 0, got {t!r}")
+        if t < last_t:
+            raise ScenarioError(f"{where}: t={t} goes back in time (previous line had t={last_t})")
+        kinds = [k for k in INPUT_KEYS if k in data]
+        if len(kinds) != 1:
+            raise ScenarioError(f"{where}: needs exactly one of {', '.join(INPUT_KEYS)}, got {kinds or 'none'}")
+        kind = kinds[0]
+        value = data[kind]
+        if kind == "scan" and not isinstance(value, str):
+            raise ScenarioError(f"{where}: 'scan' must be a string")
+        if kind == "scan" and "aim" in data and not isinstance(data["aim"], str):
+            raise ScenarioError(f"{where}: 'aim' must be a string such as \"]E0\"")
+        if kind == "scale" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ScenarioError(f"{where}: 'scale' must be a number of grams")
+        if kind in ("touch", "attendant") and not isinstance(value, str):
+            raise ScenarioError(f"{where}: '{kind}' must be an action name")
+        if kind == "card" and value not in OUTCOMES:
+            raise ScenarioError(f"{where}: 'card' must be one of {', '.join(sorted(OUTCOMES))}")
+        if kind == "attendant" and not isinstance(data.get("pin", ""), str):
+            raise ScenarioError(f"{where}: 'pin' must be a string")
+        steps.append(Step(n, float(t), kind, data))
+        last_t = float(t)
+    return steps
+
+
+@dataclass
+class ReplayResult:
+    report: dict[str, Any]
+    runtime: LaneRuntime
+    effects: list = field(default_factory=list)
+
+
+class VirtualClock:
+    def __init__(self, t: float = 0.0):
+        self.now = t
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def replay(steps: list[Step], config: LaneConfig, catalog: ItemLookup, *, journal_path: str | Path | None = None,
+           durable: bool = False, terminal_delay_s: float = 2.0, print_delay_s: float = 1.0,
+           settle_after_s: float = 30.0, scenario_name: str = "") -> ReplayResult:
+    """Run ``steps`` through a fresh lane (or continue the lane in ``journal_path``) and build the report."""
+    tmp = None
+    if journal_path is None:
+        tmp = tempfile.TemporaryDirectory(prefix="kiosk-replay-")
+        journal_path = Path(tmp.name) / "journal.db"
+    clock = VirtualClock(steps[0].t if steps else 0.0)
+    journal = Journal(journal_path, durable=durable)
+    lane = LaneRuntime(config, journal, catalog, clock=clock)
+    terminal = ScriptedTerminal(terminal_delay_s)
+    scale = StabilityDetector()
+    closed: list[fx.TransactionSummary] = []
+    truth: list[dict[str, Any]] = []
+    all_effects: list = []
+    # Device outcomes waiting for their time: (t, order, callable).
+    pending: list[tuple[float, int, Any]] = []
+    order = itertools.count()
+
+    def run(effects: list) -> None:
+        for e in effects:
+            all_effects.append(e)
+            if isinstance(e, fx.Charge):
+                answer = terminal.charge(e.ref, e.amount_cents)
+                heapq.heappush(pending, (clock.now + terminal_delay_s, next(order),
+                                         lambda a=answer: lane.payment_result(a.ref, a.outcome, a.amount_cents,
+                                                                              "card", a.message, a.receipt_lines)))
+            elif isinstance(e, fx.Print):
+                heapq.heappush(pending, (clock.now + print_delay_s, next(order),
+                                         lambda j=e.job: lane.print_result(j, True)))
+            elif isinstance(e, fx.TransactionClosed):
+                closed.append(e.summary)
+
+    def advance(until: float, inclusive: bool) -> None:
+        """Fire device outcomes, scale settling and lane deadlines due before ``until`` in time order."""
+        while True:
+            candidates = []
+            if pending:
+                candidates.append((pending[0][0], 0))
+            due = scale.due()
+            if due is not None:
+                candidates.append((due, 1))
+            deadline = lane.next_deadline()
+            if deadline is not None:
+                candidates.append((max(deadline, clock.now), 2))
+            if not candidates:
+                return
+            t, which = min(candidates)
+            if t > until or (t == until and not inclusive):
+                return
+            clock.now = max(clock.now, t)
+            if which == 0:
+                _, _, fire = heapq.heappop(pending)
+                run(fire())
+            elif which == 1:
+                settled = scale.poll(t)
+                if settled is not None:
+                    run(lane.weight(settled.grams))
+            else:
+                run(lane.tick(clock.now))
+
+    run(lane.start())
+    for step in steps:
+        advance(step.t, inclusive=False)
+        clock.now = max(clock.now, step.t)
+        d = step.data
+        if step.kind == "scan":
+            run(lane.scan(d["scan"], d.get("aim"), source="script"))
+        elif step.kind == "scale":
+            settled = scale.feed(step.t, float(d["scale"]))
+            if settled is not None:
+                run(lane.weight(settled.grams))
+        elif step.kind == "touch":
+            run(lane.touch(d["touch"], None if d.get("arg") is None else str(d["arg"])))
+        elif step.kind == "card":
+            terminal.script(d["card"])
+        elif step.kind == "attendant":
+            ok, effects = lane.sign_in_pin(d.get("pin", ""))
+            run(effects)
+            if ok:
+                run(lane.command(d["attendant"], line=d.get("line"), intervention=d.get("intervention"),
+                                 arg=None if d.get("arg") is None else str(d["arg"]),
+                                 command_id=d.get("command_id") or f"scenario-line-{step.line}"))
+                run(lane.sign_out())
+        elif step.kind == "truth":
+            truth.append(d)
+    end = (steps[-1].t if steps else clock.now) + settle_after_s
+    advance(end, inclusive=True)
+
+    report = build_report(closed, lane, scenario_name, truth)
+    report["double_charges"] = terminal.charges - sum(
+        1 for s in closed for p in s.payments if p.outcome == "approved" and p.method == "card")
+    journal.close()
+    if tmp is not None:
+        tmp.cleanup()
+    return ReplayResult(report, lane, all_effects)
+
+
+def summary_to_report(s: fx.TransactionSummary) -> dict[str, Any]:
+    return {
+        "id": s.number,
+        "status": s.status,
+        "lines": [{"sku": ln.sku, "kind": ln.kind, "qty": ln.qty, "amount_cents": ln.amount_cents}
+                  for ln in s.lines],
+        "total_cents": s.total_cents,
+        "vat": [{"rate": _rate(v.rate_bp), "net_cents": v.net_cents, "tax_cents": v.tax_cents,
+                 "gross_cents": v.gross_cents} for v in s.vat],
+        "payments": [{"ref": p.ref, "method": p.method, "amount_cents": p.amount_cents, "outcome": p.outcome}
+                     for p in s.payments],
+        "interventions": [{"kind": i.kind, "t_raised": i.t_raised, "t_resolved": i.t_resolved,
+                           "resolved_by": i.resolved_by, "resolution": i.resolution} for i in s.interventions],
+        "t_started": s.t_started,
+        "t_ended": s.t_ended,
+    }
+
+
+def build_report(closed: list, lane: LaneRuntime, scenario: str, truth: list) -> dict[str, Any]:
+    txns = [summary_to_report(s) for s in closed]
+    state = lane.state
+    if state.txn is not None and state.txn.status == "open":
+        txns.append(summary_to_report(summarize(state, state.txn)))
+    return {
+        "format": 1,
+        "scenario": scenario,
+        "lane": lane.config.lane_id,
+        "transactions": txns,
+        "final_mode": state.mode,
+        "open_interventions": [{"kind": i.kind, "t_raised": i.t_raised} for i in state.open_interventions],
+        "events": lane.journal.last_seq,
+        "truth": truth,
+    }
+
+
+def _rate(bp: int) -> float | int:
+    return bp // 100 if bp % 100 == 0 else bp / 100
+

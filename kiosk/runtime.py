@@ -1,0 +1,192 @@
+"""The lane's runtime: raw input in, journal append, reducer, effects out. Shared by the app, replay, tests, benches.
+
+This is the thin shell around the pure core (DESIGN.md section 2). It turns device input into events, enriching
+them with what the reducer must not fetch itself (the classification of a scan, the catalog row as it is now, who an
+attendant is), appends each event to the journal *before* the reducer sees it, and hands the resulting effects back
+to its caller, which carries them out on devices, the screen and the assist channel. It never sleeps and owns no
+thread: the caller provides the clock and calls :meth:`LaneRuntime.tick` when ``next_deadline`` is due.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+import uuid
+from typing import Callable, Protocol
+
+from kiosk import __version__
+from kiosk.attendants import Attendants
+from kiosk.config import LaneConfig
+from kiosk.domain.barcodes import classify
+from kiosk.domain.codes import GtinCode, InstoreCode, OtherCode
+from kiosk.domain.item import Item
+from kiosk.journal import Journal, Recovery
+from kiosk.lane import effects as fx
+from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, AttendantSignedOut, AttendantSignInFailed,
+                               DeviceStatus, Event, LaneStarted, PaymentResult, PrintResult, Scanned, Tick, Touched,
+                               WeightSettled)
+from kiosk.lane.reducer import REDUCER_VERSION, initial_state, next_deadline, reduce
+from kiosk.lane.state import WELCOME, LaneState
+
+log = logging.getLogger(__name__)
+
+#: Take a snapshot at least this often (events), besides one after every finished transaction.
+SNAPSHOT_EVERY = 500
+
+
+class ItemLookup(Protocol):
+    def lookup_gtin(self, gtin14: str) -> Item | None: ...
+    def lookup_plu(self, plu: str) -> Item | None: ...
+
+
+class LaneRuntime:
+    """One lane: its journal, its state and the enrichment of raw input into events."""
+
+    def __init__(self, config: LaneConfig, journal: Journal, catalog: ItemLookup,
+                 clock: Callable[[], float] = time.time, attendants: Attendants | None = None):
+        self.config = config
+        self.journal = journal
+        self.catalog = catalog
+        self.clock = clock
+        self.attendants = attendants if attendants is not None else Attendants(config.attendants)
+        self.state: LaneState = initial_state()
+        self.recovery: Recovery | None = None
+        self._since_snapshot = 0
+        self._crash = _crash_point()
+
+    # ----------------------------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> list:
+        """Recover the state from the journal, record the start, and return effects to redo (a pending charge)."""
+        rec = self.journal.recover(initial_state(), reduce, REDUCER_VERSION)
+        self.recovery = rec
+        self.state = rec.state
+        if rec.replayed or rec.quarantined:
+            log.info("lane %s recovered from journal: snapshot %d + %d events in %.1f ms%s", self.config.lane_id,
+                     rec.from_snapshot, rec.replayed, rec.seconds * 1000,
+                     f"; set aside: {rec.quarantined}" if rec.quarantined else "")
+        effects = self.submit(LaneStarted(self.clock(), self.config.lane_id, self.config.settings, __version__))
+        return effects + self.pending_effects()
+
+    def pending_effects(self) -> list:
+        """Effects that were asked for before a restart and have no outcome in the journal yet.
+
+        A charge is asked again with the same ``ref``: the terminal side recognises the reference and answers with
+        the outcome it already has instead of charging twice (the payment issue makes this a full saga).
+        """
+        txn = self.state.txn
+        out: list = []
+        if txn is not None and (p := txn.pending_payment) is not None:
+            out.append(fx.Charge(p.ref, p.amount_cents, txn.number))
+        return out
+
+    # ------------------------------------------------------------------------------------------------- core
+
+    def submit(self, event: Event) -> list:
+        """Journal ``event`` durably, then apply it. Returns the effects to carry out."""
+        seq = self.journal.append(event)
+        self._maybe_crash("append", seq)
+        before = self.state
+        self.state, effects = reduce(self.state, event)
+        self._since_snapshot += 1
+        if (self._since_snapshot >= SNAPSHOT_EVERY
+                or any(isinstance(e, fx.TransactionClosed) for e in effects)
+                or (self.state.mode == WELCOME and before.mode != WELCOME)):
+            self.journal.snapshot(seq, self.state, REDUCER_VERSION)
+            self._since_snapshot = 0
+        self._maybe_crash("reduce", seq)
+        return effects
+
+    def next_deadline(self) -> float | None:
+        return next_deadline(self.state)
+
+    def tick(self, now: float | None = None) -> list:
+        """Journal a clock tick if a deadline is due."""
+        now = self.clock() if now is None else now
+        due = next_deadline(self.state)
+        if due is None or due > now:
+            return []
+        return self.submit(Tick(now))
+
+    # ----------------------------------------------------------------------------------------------- inputs
+
+    def scan(self, raw: str, aim: str | None = None, source: str = "scanner") -> list:
+        """A code from a scanner: attendant badge, voucher, in-store label or article, or garbage."""
+        code = classify(raw, aim, self.config.layouts)
+        t = self.clock()
+        if isinstance(code, OtherCode) and code.data.startswith(self.config.badge_prefix):
+            who = self.attendants.by_badge(code.data)
+            if who is None:
+                return self.submit(AttendantSignInFailed(t, "badge", "unknown_badge"))
+            return self.submit(AttendantSignedIn(t, who.id, who.role, "badge"))
+        item = None
+        if isinstance(code, GtinCode):
+            item = self.catalog.lookup_gtin(code.gtin)
+        elif isinstance(code, InstoreCode):
+            item = self.catalog.lookup_plu(code.article)
+            if item is None and code.article.lstrip("0") != code.article:
+                item = self.catalog.lookup_plu(code.article.lstrip("0") or "0")
+        # The raw text is kept for the journal, but bounded: a stuck scanner must not fill the disk.
+        return self.submit(Scanned(t, raw[:256], code, item, source))
+
+    def touch(self, action: str, arg: str | None = None) -> list:
+        return self.submit(Touched(self.clock(), action, arg))
+
+    def weight(self, grams: float) -> list:
+        return self.submit(WeightSettled(self.clock(), round(float(grams), 1)))
+
+    def payment_result(self, ref: str, outcome: str, amount_cents: int = 0, method: str = "card",
+                       message: str | None = None, receipt_lines: tuple[str, ...] = ()) -> list:
+        return self.submit(PaymentResult(self.clock(), ref, outcome, amount_cents, method, message, receipt_lines))
+
+    def print_result(self, job: str, ok: bool, message: str | None = None) -> list:
+        return self.submit(PrintResult(self.clock(), job, ok, message))
+
+    def device_status(self, device: str, ok: bool, message: str = "") -> list:
+        return self.submit(DeviceStatus(self.clock(), device, ok, message))
+
+    def sign_in_pin(self, pin: str) -> tuple[bool, list]:
+        """An attendant types a PIN at the lane. The PIN is checked here and never journaled."""
+        t = self.clock()
+        if self.state.pin_locked_until > t:
+            return False, self.submit(AttendantSignInFailed(t, "pin", "locked"))
+        who = self.attendants.by_pin(pin)
+        if who is None:
+            return False, self.submit(AttendantSignInFailed(t, "pin", "wrong_pin"))
+        return True, self.submit(AttendantSignedIn(t, who.id, who.role, "pin"))
+
+    def sign_out(self) -> list:
+        if self.state.attendant is None:
+            return []
+        return self.submit(AttendantSignedOut(self.clock(), self.state.attendant.attendant))
+
+    def command(self, command: str, *, line: int | None = None, intervention: int | None = None,
+                arg: str | None = None, command_id: str | None = None, attendant: str | None = None,
+                role: str | None = None, via: str = "lane") -> list:
+        """An attendant command. At the lane it is given by whoever is signed in."""
+        session = self.state.attendant
+        if attendant is None:
+            attendant = session.attendant if session is not None else ""
+            role = session.role if session is not None else ""
+        return self.submit(AttendantCommand(self.clock(), command, attendant, role or "",
+                                            command_id or uuid.uuid4().hex, intervention, line, arg, via))
+
+    # ----------------------------------------------------------------------------------------------- testing
+
+    def _maybe_crash(self, point: str, seq: int) -> None:
+        if self._crash is not None and self._crash == (point, self.journal.appends):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _crash_point() -> tuple[str, int] | None:
+    """``KIOSK_CRASH_AT=append:7`` kills the process with SIGKILL right after the 7th journal append of this process
+    (``reduce:7``: after the reducer and any snapshot). Used by the crash tests; never set on a lane."""
+    spec = os.environ.get("KIOSK_CRASH_AT")
+    if not spec:
+        return None
+    point, _, n = spec.partition(":")
+    if point not in ("append", "reduce") or not n.isdigit():
+        raise ValueError(f"KIOSK_CRASH_AT={spec!r}: expected append:N or reduce:N")
+    return point, int(n)

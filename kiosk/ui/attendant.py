@@ -1,0 +1,292 @@
+"""The attendant at the lane: the PIN pad to sign in, and the menu to resolve what the lane is waiting for.
+
+Both cover the whole screen and use the staff colours, so a shopper never mistakes them for their own screen; both are
+worded in the store's language (``Settings.default_lang``), not the shopper's. The screen never checks a PIN: it
+shows dots for ``UiLocal.pin`` and hands ``pin_submit`` to the loop. Menu buttons are ``attendant`` buttons whose
+action is the command name; their ``arg`` is the intervention id (approve, verify_age, reject_age) or the line id
+(void_line) as a string, or None.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from kiosk.lane.state import DEPOSIT, OUT_OF_SERVICE, LaneState, Line
+from kiosk.ui import icons, theme
+from kiosk.ui.basket import scroll_column, shown_lines, window
+from kiosk.ui.i18n import tr
+from kiosk.ui.model import ATTENDANT, UI, Button, UiLocal
+from kiosk.ui.widgets import Canvas, split_h
+from kiosk.ui.wording import attendant_lang, intervention_title, items_label, line_name, money
+
+PIN_DOTS_MAX = 12
+
+
+def _close_button(c: Canvas, rect: pygame.Rect, style: str = "secondary") -> None:
+    c.button(rect, None, UI, "close_menu", style=style, icon=icons.cross)
+
+
+# ------------------------------------------------------------------------------------------------------ PIN pad
+
+def draw_pin_pad(c: Canvas, state: LaneState, local: UiLocal, now: float) -> None:
+    m = c.m
+    lang = attendant_lang(state)
+    screen = pygame.Rect(0, 0, m.w, m.h)
+    c.cover(screen)
+    key_h = m.button_h
+    close_s = max(c.px(64, 56), m.header_h * 4 // 5)
+    title_h = max(close_s, c.line_h("large_b"))
+    field_h = max(c.px(64, 48), c.line_h("xl_b"))
+    msg_h = c.line_h("small")
+    ip = m.pad
+    budget = m.h - 2 * m.pad
+    fixed = 2 * ip + title_h + field_h + msg_h + 3 * m.gap
+    key_h = max(56, min(key_h, (budget - fixed - 3 * m.gap) // 4))
+    pw = min(m.w - 2 * m.pad, max(c.px(460), 3 * key_h * 2))
+    ph = min(budget, fixed + 4 * key_h + 3 * m.gap)
+    panel = pygame.Rect(0, 0, pw, ph)
+    panel.center = screen.center
+    c.card(panel)
+    pygame.draw.rect(c.surface, theme.STAFF_HEADER, pygame.Rect(panel.x, panel.y, pw, ip + title_h),
+                     border_top_left_radius=m.radius, border_top_right_radius=m.radius)
+    inner = panel.inflate(-2 * ip, -2 * ip)
+    close = pygame.Rect(inner.right - close_s, panel.y + ip // 2 + (title_h - close_s) // 2, close_s, close_s)
+    _close_button(c, close, "staff_header")
+    c.text(tr(lang, "pin.title"), "large_b", theme.HEADER_INK,
+           pygame.Rect(inner.x, panel.y + ip // 2, close.left - m.gap - inner.x, title_h))
+    y = panel.y + ip + title_h + m.gap
+    field = pygame.Rect(inner.x, y, inner.width, field_h)
+    pygame.draw.rect(c.surface, theme.BG, field, border_radius=m.radius)
+    pygame.draw.rect(c.surface, theme.SECONDARY_BORDER, field, width=c.px(2), border_radius=m.radius)
+    if local.pin:
+        n = min(len(local.pin), PIN_DOTS_MAX)
+        r = max(4, min(field_h // 6, field.width // (3 * PIN_DOTS_MAX)))
+        step = 3 * r
+        x0 = field.centerx - (n - 1) * step // 2
+        for i in range(n):
+            pygame.draw.circle(c.surface, theme.INK, (x0 + i * step, field.centery), r)
+    else:
+        c.text(tr(lang, "pin.prompt"), "body", theme.FAINT, field.inflate(-2 * m.gap, 0), "center")
+    y = field.bottom + m.gap
+    locked = state.pin_locked_until > now
+    if locked:
+        minutes = max(1, math.ceil((state.pin_locked_until - now) / 60))
+        c.text(tr(lang, "pin.locked", minutes=minutes), "small", theme.DANGER,
+               pygame.Rect(inner.x, y, inner.width, msg_h), "center")
+    elif state.pin_failures:
+        left = max(0, state.settings.pin_attempts - state.pin_failures)
+        c.text(tr(lang, "pin.wrong", left=left), "small", theme.DANGER, pygame.Rect(inner.x, y, inner.width, msg_h),
+               "center")
+    y += msg_h + m.gap
+    keys = pygame.Rect(inner.x, y, inner.width, inner.bottom - y)
+    rows = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], ["clear", "0", "ok"]]
+    row_h = (keys.height - 3 * m.gap) // 4
+    for r_i, labels in enumerate(rows):
+        row = pygame.Rect(keys.x, keys.y + r_i * (row_h + m.gap), keys.width, row_h)
+        for label, cell in zip(labels, split_h(row, 3, m.gap)):
+            if label == "clear":
+                c.button(cell, tr(lang, "pin.clear"), UI, "pin_clear",
+                         style="disabled" if locked or not local.pin else "secondary", font="body_b")
+            elif label == "ok":
+                c.button(cell, tr(lang, "pin.ok"), UI, "pin_submit",
+                         style="disabled" if locked or not local.pin else "primary", font="large_b")
+            else:
+                c.button(cell, label, UI, "pin_digit", label, style="disabled" if locked else "secondary",
+                         font="xl_b")
+
+
+# --------------------------------------------------------------------------------------------------------- menu
+
+def _menu_commands(state: LaneState) -> list[str]:
+    """The lane-wide commands offered, in order; the reducer still decides whether each applies now."""
+    session = state.attendant
+    role = session.role if session is not None else ""
+    txn_open = state.txn is not None and state.txn.status == "open"
+    out = []
+    if txn_open:
+        out += ["cancel", "suspend"]
+    if state.last_summary is not None:
+        out.append("reprint")
+    out.append("open_lane" if (not state.in_service or state.mode == OUT_OF_SERVICE) else "close_lane")
+    return [cmd for cmd in out if state.settings.may(role, cmd)]
+
+
+def _selectable(line: Line) -> bool:
+    return line.qty > 0 and line.kind != DEPOSIT
+
+
+def _interventions(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) -> None:
+    m = c.m
+    open_ = state.open_interventions
+    head_h = c.line_h("body_b") + m.gap
+    title = tr(lang, "att.interventions_n", count=len(open_)) if open_ else tr(lang, "att.interventions")
+    c.text(title, "body_b", theme.INK, pygame.Rect(rect.x, rect.y, rect.width, head_h))
+    area = pygame.Rect(rect.x, rect.y + head_h, rect.width, rect.height - head_h)
+    if not open_:
+        c.card(area, shadow=False)
+        c.text(tr(lang, "att.no_interventions"), "body", theme.MUTED, area.inflate(-2 * m.gap, 0), "center")
+        return
+    pad = c.px(8, 4)
+    bar_w = c.px(8, 5)
+    y = area.y
+    for iv in open_:
+        # Two decisions (age) get a row of their own under the text; one decision sits beside it.
+        actions = ([("verify_age", "att.verify_age", "primary"), ("reject_age", "att.reject_age", "secondary")]
+                   if iv.kind == "age_check" else [("approve", "att.approve", "primary")])
+        stacked = len(actions) > 1
+        tx = area.x + bar_w + m.gap
+        tw = (area.right - pad - tx) if stacked else (area.right - pad - int(area.width * 0.4) - m.gap - tx)
+        details = [tr(lang, f"att.status.{iv.status}")]
+        if iv.kind in ("unexpected_item", "item_removed", "weight_mismatch") and iv.measured_g is not None:
+            details.append(tr(lang, "att.weight", measured=round(iv.measured_g), expected=round(iv.expected_g or 0)))
+        elif iv.kind == "age_check" and iv.detail:
+            details.append(tr(lang, "att.age", age=iv.detail))
+        elif iv.detail:
+            details.append(iv.detail)
+        title = intervention_title(iv, lang)
+        title_h = c.paragraph_h(title, "body_b", tw, 2)
+        text_h = title_h + c.line_h("small") * len(details)
+        if stacked:
+            card_h = 2 * pad + text_h + m.gap + m.button_h
+        else:
+            card_h = max(m.button_h + 2 * pad, text_h + 2 * m.gap)
+        if y + card_h > area.bottom:
+            break
+        card = pygame.Rect(area.x, y, area.width, card_h)
+        c.card(card, shadow=False, border=theme.LINE)
+        pygame.draw.rect(c.surface, theme.LIGHT["amber"] if iv.status == "alerted" else theme.WARN[1],
+                         pygame.Rect(card.x, card.y, bar_w, card.height),
+                         border_top_left_radius=m.radius, border_bottom_left_radius=m.radius)
+        if stacked:
+            ty = card.y + pad
+            buttons = pygame.Rect(tx, card.bottom - pad - m.button_h, card.right - pad - tx, m.button_h)
+        else:
+            ty = card.y + (card.height - text_h) // 2
+            bw = int(card.width * 0.4)
+            buttons = pygame.Rect(card.right - pad - bw, card.y + (card.height - m.button_h) // 2, bw, m.button_h)
+        for (command, label, style), cell in zip(actions, split_h(buttons, len(actions), m.gap)):
+            c.button(cell, tr(lang, label), ATTENDANT, command, str(iv.id), style=style, font="body_b")
+        ty += c.paragraph(title, "body_b", theme.INK, pygame.Rect(tx, ty, tw, title_h), 2)
+        for d in details:
+            c.text(d, "small", theme.MUTED, pygame.Rect(tx, ty, tw, c.line_h("small")))
+            ty += c.line_h("small")
+        y += card_h + m.gap
+
+
+def _basket(c: Canvas, state: LaneState, local: UiLocal, lang: str, rect: pygame.Rect) -> None:
+    m = c.m
+    txn = state.txn
+    head_h = c.line_h("body_b") + m.gap
+    hint = tr(lang, "att.select_hint")
+    hw = min(c.width_of("small", hint), rect.width // 2)
+    head = pygame.Rect(rect.x, rect.y, rect.width, head_h)
+    c.text(hint, "small", theme.MUTED, pygame.Rect(head.right - hw, head.y, hw, head_h), "right")
+    c.text(tr(lang, "att.basket"), "body_b", theme.INK, pygame.Rect(head.x, head.y, head.width - hw - m.gap, head_h))
+    void_r = pygame.Rect(rect.x, rect.bottom - m.button_h, rect.width, m.button_h)
+    area = pygame.Rect(rect.x, rect.y + head_h, rect.width, void_r.top - m.gap - rect.y - head_h)
+    c.card(area, shadow=False)
+    rows = [ln for ln in shown_lines(txn)] if txn is not None and txn.status == "open" else []
+    selected = txn.line(local.selected_line) if (txn is not None and local.selected_line is not None) else None
+    if selected is not None and not _selectable(selected):
+        selected = None
+    c.button(void_r, tr(lang, "att.void_line"), ATTENDANT, "void_line",
+             str(selected.id) if selected is not None else None,
+             style="danger" if selected is not None else "disabled", font="body_b")
+    inner = area.inflate(-2 * c.px(6, 4), -2 * c.px(6, 4))
+    if not rows:
+        c.text(tr(lang, "att.no_transaction"), "body", theme.MUTED, inner, "center")
+        return
+    row_h = max(c.px(68, 60), m.row_h)
+    visible = max(1, inner.height // row_h)
+    if len(rows) > visible:
+        sb_w = max(c.px(72, 60), m.button_h * 3 // 4)
+        scroll_column(c, pygame.Rect(inner.right - sb_w, inner.y, sb_w, inner.height), len(rows), visible,
+                      local.menu_scroll, "menu_scroll_up", "menu_scroll_down")
+        inner.width -= sb_w + m.gap
+    first, end, _ = window(len(rows), visible, local.menu_scroll)
+    y = inner.y
+    for line in rows[first:end]:
+        row = pygame.Rect(inner.x, y, inner.width, row_h)
+        is_sel = selected is not None and line.id == selected.id
+        if is_sel:
+            face = row.inflate(0, -c.px(4, 2))
+            pygame.draw.rect(c.surface, theme.SELECTED, face, border_radius=c.px(8, 4))
+            pygame.draw.rect(c.surface, theme.SELECTED_BORDER, face, width=c.px(2), border_radius=c.px(8, 4))
+        if _selectable(line):
+            c.buttons.append(Button(row.copy(), UI, "select_line", str(line.id)))
+        ip = c.px(12, 6)
+        cell = row.inflate(-2 * ip, 0)
+        muted = not _selectable(line)
+        amount = money(line.amount_cents, lang) if line.qty else tr(lang, "basket.voided")
+        aw = min(c.width_of("body_b", amount), cell.width // 2)
+        c.text(amount, "body_b", theme.MUTED if muted else theme.INK,
+               pygame.Rect(cell.right - aw, cell.y, aw, cell.height), "right")
+        name = line_name(line, txn, lang)
+        label = name if line.kind == DEPOSIT or not line.qty else tr(lang, "att.line", qty=line.qty, name=name)
+        indent = c.px(22, 12) if line.kind == DEPOSIT else 0
+        c.text(label, "body", theme.FAINT if muted else theme.INK,
+               pygame.Rect(cell.x + indent, cell.y, cell.width - aw - m.gap - indent, cell.height),
+               strike=line.qty == 0)
+        y += row_h
+
+
+def draw_menu(c: Canvas, state: LaneState, local: UiLocal, now: float) -> None:
+    m = c.m
+    session = state.attendant
+    if session is None:
+        return
+    lang = attendant_lang(state)
+    screen = pygame.Rect(0, 0, m.w, m.h)
+    c.cover(screen, dim=False)
+    pygame.draw.rect(c.surface, theme.STAFF_BG, screen)
+    bar = pygame.Rect(0, 0, m.w, m.header_h)
+    pygame.draw.rect(c.surface, theme.STAFF_HEADER, bar)
+    pygame.draw.rect(c.surface, theme.STAFF_ACCENT, pygame.Rect(0, bar.bottom - c.px(4, 3), m.w, c.px(4, 3)))
+    close = pygame.Rect(m.w - m.header_h, 0, m.header_h, m.header_h - c.px(4, 3))
+    _close_button(c, close, "staff_header")
+    sign_w = max(c.px(200, 150), c.width_of("body_b", tr(lang, "att.sign_out")) + 4 * m.gap)
+    sign = pygame.Rect(close.left - m.gap - sign_w, c.px(10, 6), sign_w, m.header_h - 2 * c.px(10, 6) - c.px(4, 3))
+    c.button(pygame.Rect(sign.x, 0, sign.width, close.height), tr(lang, "att.sign_out"), ATTENDANT, "sign_out",
+             style="staff", font="body_b", face=sign)
+    x = m.pad
+    r = c.text(tr(lang, "att.title"), "large_b", theme.HEADER_INK,
+               pygame.Rect(x, 0, max(0, sign.left - m.gap - x), bar.height - c.px(4, 3)))
+    who = tr(lang, "att.signed_in", name=session.attendant, role=tr(lang, f"role.{session.role}"))
+    who_box = pygame.Rect(r.right + 2 * m.gap, 0, max(0, sign.left - m.gap - r.right - 2 * m.gap),
+                          bar.height - c.px(4, 3))
+    c.text(who, "body", theme.HEADER_MUTED, who_box)
+
+    # Status line: where the lane is, what it shows, what is broken.
+    y = bar.bottom + m.gap
+    status = [tr(lang, "att.lane_status", lane=state.lane_id or "-", mode=tr(lang, f"mode.{state.mode}"),
+                 light=tr(lang, f"light.{state.light}"))]
+    txn = state.txn
+    if txn is not None and txn.status == "open":
+        status.append(tr(lang, "att.summary", number=txn.number, count=items_label(txn.item_count, lang),
+                         total=money(txn.total_cents, lang)))
+    sh = c.line_h("small")
+    dot = pygame.Rect(m.pad, y, sh, sh)
+    pygame.draw.circle(c.surface, theme.LIGHT.get(state.light, theme.LIGHT["red"]), dot.center, sh // 3)
+    sx = dot.right + c.px(6, 3)
+    status_box = pygame.Rect(sx, y, m.w - m.pad - sx, sh)
+    if state.devices_down:
+        down = tr(lang, "att.devices_down", devices=", ".join(state.devices_down))
+        dw = min(c.width_of("small", down), status_box.width // 2)
+        c.text(down, "small", theme.DANGER, pygame.Rect(status_box.right - dw, y, dw, sh), "right")
+        status_box.width -= dw + m.gap
+    c.text(tr(lang, "sep").join(status), "small", theme.MUTED, status_box)
+    y += sh + m.gap
+
+    # Bottom bar: the lane-wide commands.
+    commands = _menu_commands(state)
+    bottom = pygame.Rect(m.pad, m.h - m.pad - m.button_h, m.w - 2 * m.pad, m.button_h)
+    for cmd, cell in zip(commands, split_h(bottom, max(1, len(commands)), m.gap)):
+        style = "danger" if cmd in ("cancel", "close_lane") else "secondary"
+        c.button(cell, tr(lang, f"att.{cmd}"), ATTENDANT, cmd, None, style=style, font="body_b")
+    body = pygame.Rect(m.pad, y, m.w - 2 * m.pad, bottom.top - m.gap - y)
+    left_w = round(body.width * 0.5)
+    _interventions(c, state, lang, pygame.Rect(body.x, body.y, left_w - m.gap, body.height))
+    _basket(c, state, local, lang, pygame.Rect(body.x + left_w + m.gap, body.y, body.width - left_w - m.gap,
+                                               body.height))

@@ -1,0 +1,106 @@
+"""The end of a purchase: the receipt choice (paper, digital, none) and the thank-you screen.
+
+The receipt screen counts down to the store's default choice (``Settings.receipt_default``), which the reducer
+applies on its own when the time is up; the screen only shows how long is left.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from kiosk.lane.state import LaneState
+from kiosk.ui import icons, theme
+from kiosk.ui.i18n import tr
+from kiosk.ui.model import TOUCH, UiLocal
+from kiosk.ui.widgets import Canvas, split_h
+from kiosk.ui.wording import money
+
+
+def _body(c: Canvas) -> pygame.Rect:
+    m = c.m
+    return pygame.Rect(m.pad, c.top + m.pad, m.w - 2 * m.pad, m.h - c.top - 2 * m.pad)
+
+
+def _paid(state: LaneState) -> int:
+    if state.txn is not None:
+        return state.txn.paid_cents or state.txn.total_cents
+    return state.last_summary.total_cents if state.last_summary is not None else 0
+
+
+def draw_receipt(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> pygame.Rect:
+    m = c.m
+    body = _body(c)
+    col_w = min(body.width, c.px(1040))
+    x = body.centerx - col_w // 2
+    icon_h = c.px(88, 44)
+    title = tr(lang, "receipt.success")
+    title_font = c.best_font(title, col_w, ("xl_b", "large_b"))
+    btn_h = max(m.button_h, c.px(120))
+    default = state.settings.receipt_default
+    countdown = ""
+    if default in ("paper", "ereceipt", "none"):
+        left = max(0, math.ceil(state.t_mode + state.settings.receipt_choice_s - now))
+        countdown = tr(lang, f"receipt.auto.{default}", seconds=left)
+    stack = [icon_h, c.line_h(title_font), c.line_h("large"), c.line_h("large_b"), btn_h, c.line_h("small")]
+    gaps = [m.gap, 0, 3 * m.gap, m.gap, m.gap]
+    if sum(stack) + sum(gaps) > body.height:
+        stack[0], gaps[0] = 0, 0
+    y = body.y + max(0, (body.height - sum(stack) - sum(gaps)) // 2)
+    if stack[0]:
+        icons.check(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY)
+    y += stack[0] + gaps[0]
+    c.text(title, title_font, theme.INK, pygame.Rect(x, y, col_w, stack[1]), "center")
+    y += stack[1] + gaps[1]
+    c.text(tr(lang, "receipt.paid", amount=money(_paid(state), lang)), "large", theme.MUTED,
+           pygame.Rect(x, y, col_w, stack[2]), "center")
+    message_area = pygame.Rect(body.x, body.y, body.width, y + stack[2] - body.y)
+    y += stack[2] + gaps[2]
+    c.text(tr(lang, "receipt.question"), "large_b", theme.INK, pygame.Rect(x, y, col_w, stack[3]), "center")
+    y += stack[3] + gaps[3]
+    row = pygame.Rect(x, y, col_w, btn_h)
+    for (choice, style), cell in zip((("paper", "primary"), ("ereceipt", "secondary"), ("none", "secondary")),
+                                     split_h(row, 3, m.gap)):
+        c.button(cell, tr(lang, f"receipt.{choice}"), TOUCH, "receipt", choice, style=style, font="large_b")
+    y += btn_h + gaps[4]
+    if countdown:
+        c.text(countdown, "small", theme.MUTED, pygame.Rect(x, y, col_w, stack[5]), "center")
+    return message_area
+
+
+def draw_thank_you(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> pygame.Rect:
+    m = c.m
+    body = _body(c)
+    col_w = min(body.width, c.px(1000))
+    x = body.centerx - col_w // 2
+    icon_h = c.px(130, 60)
+    title = tr(lang, "thanks.title")
+    title_font = c.best_font(title, col_w, ("title_b", "xl_b", "large_b"))
+    receipt = state.txn.receipt if state.txn is not None else None
+    lines = []
+    if receipt == "paper":
+        lines.append(tr(lang, "thanks.take_receipt"))
+    elif receipt == "ereceipt":
+        lines.append(tr(lang, "thanks.ereceipt"))
+    lines.append(tr(lang, "thanks.goods"))
+    btn_w = min(col_w, c.px(460))
+    stack = [icon_h, c.line_h(title_font), c.line_h("large") * len(lines), m.button_h]
+    gaps = [2 * m.gap, 2 * m.gap, 4 * m.gap]
+    if sum(stack) + sum(gaps) > body.height:
+        stack[0], gaps[0] = 0, 0
+    y = body.y + max(0, (body.height - sum(stack) - sum(gaps)) // 2)
+    if stack[0]:
+        icons.check(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY)
+    y += stack[0] + gaps[0]
+    c.text(title, title_font, theme.INK, pygame.Rect(x, y, col_w, stack[1]), "center")
+    y += stack[1] + gaps[1]
+    for i, line in enumerate(lines):
+        c.text(line, "large", theme.MUTED if i else theme.INK, pygame.Rect(x, y, col_w, c.line_h("large")),
+               "center")
+        y += c.line_h("large")
+    message_area = pygame.Rect(body.x, body.y, body.width, y - body.y)
+    y += gaps[2]
+    c.button(pygame.Rect(body.centerx - btn_w // 2, y, btn_w, m.button_h), tr(lang, "action.done"), TOUCH, "done",
+             font="large_b")
+    return message_area

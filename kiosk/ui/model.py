@@ -1,0 +1,36 @@
+"""What the screen hands to the application loop (buttons) and the little state that belongs to the screen alone.
+
+A :class:`Button` is the answer to "what is under the finger": ``touch`` buttons become ``Touched(action, arg)``
+events for the reducer, ``attendant`` buttons become ``AttendantCommand`` events, ``ui`` buttons only change
+:class:`UiLocal` (typing a PIN, scrolling, opening the attendant menu). :mod:`kiosk.ui.screen` re-exports both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+TOUCH = "touch"          # -> Touched(action, arg)
+ATTENDANT = "attendant"  # -> AttendantCommand(action, ...); see kiosk.ui.screen for what ``arg`` holds
+UI = "ui"                # -> a change of UiLocal, handled by the loop itself
+
+
+@dataclass
+class Button:
+    rect: pygame.Rect
+    kind: str
+    action: str
+    arg: str | None = None
+
+
+@dataclass
+class UiLocal:
+    """Screen state that is not lane state: it is never journaled and a restart may forget it."""
+
+    pin: str = ""                    # digits typed on the attendant PIN pad (drawn as dots only)
+    pin_open: bool = False           # the PIN pad is shown (while nobody is signed in)
+    menu_open: bool = True           # the attendant menu is shown while an attendant is signed in
+    scroll: int = 0                  # basket lines hidden below the visible ones (0: the newest are visible)
+    menu_scroll: int = 0             # the same for the basket list in the attendant menu
+    selected_line: int | None = None  # line id selected in the attendant menu

@@ -1,0 +1,165 @@
+"""What goes over a screen: open interventions and the "are you still there?" prompt.
+
+A blocking intervention (the bagging area, a cancel request, a payout) covers the screen below the brand bar with a
+panel: the lane light as a strip on top, what happened, and what the shopper should do to correct it (a nudge) or
+that help is on the way (alerted). A non-blocking one (age check, unknown item, a bag not placed yet) is a card over
+the basket, so the shopper can keep scanning. The brand bar stays usable either way (language, attendant key).
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.lane.state import Intervention, LaneState
+from kiosk.ui import icons, theme
+from kiosk.ui.i18n import tr
+from kiosk.ui.model import TOUCH
+from kiosk.ui.widgets import Canvas
+from kiosk.ui.wording import intervention_text, intervention_title, shown_interventions
+
+
+def _body(c: Canvas) -> pygame.Rect:
+    return pygame.Rect(0, c.m.header_h, c.m.w, c.m.h - c.m.header_h)
+
+
+def _icon(iv: Intervention):
+    return icons.person if iv.status == "alerted" else icons.warning
+
+
+def _icon_color(iv: Intervention) -> theme.Color:
+    return theme.INFO[1] if iv.status == "alerted" else theme.WARN[1]
+
+
+def modal_panel(c: Canvas, state: LaneState, iv: Intervention, lang: str, more: int) -> None:
+    m = c.m
+    body = _body(c)
+    c.cover(body)
+    pw = min(body.width - 2 * m.pad, max(c.px(780), body.width * 3 // 5))
+    ip = c.px(32, 16)
+    iw = pw - 2 * ip
+    strip_h = c.px(14, 8)
+    title = intervention_title(iv, lang)
+    text = intervention_text(iv, lang)
+    alerted = iv.status == "alerted"
+    budget = body.height - 2 * m.pad
+    title_h = c.paragraph_h(title, "xl_b", iw, 2)
+    text_h = c.paragraph_h(text, "large", iw, 3)
+    status_h = c.line_h("large_b") + 2 * m.gap if alerted else 0
+    button_h = 0 if alerted else m.button_h
+    more_h = c.line_h("small") if more else 0
+    icon_h = c.px(80, 44)
+    fixed = strip_h + 2 * ip + title_h + text_h + status_h + button_h + more_h
+    gaps = m.gap * (2 + bool(status_h) + bool(button_h) + bool(more_h))
+    if fixed + gaps + icon_h > budget:
+        icon_h = max(0, budget - fixed - gaps - m.gap)
+        if icon_h < c.px(36):
+            icon_h = 0
+    ph = min(budget, fixed + gaps + icon_h + (m.gap if icon_h else 0))
+    panel = pygame.Rect(0, 0, pw, ph)
+    panel.center = body.center
+    c.card(panel, radius=m.radius)
+    pygame.draw.rect(c.surface, theme.LIGHT.get(state.light, theme.LIGHT["red"]),
+                     pygame.Rect(panel.x, panel.y, panel.width, strip_h),
+                     border_top_left_radius=m.radius, border_top_right_radius=m.radius)
+    x, y = panel.x + ip, panel.y + strip_h + ip
+    if icon_h:
+        _icon(iv)(c.surface, pygame.Rect(x, y, iw, icon_h), _icon_color(iv))
+        y += icon_h + m.gap
+    y += c.paragraph(title, "xl_b", theme.INK, pygame.Rect(x, y, iw, title_h), 2, align="center") + m.gap
+    y += c.paragraph(text, "large", theme.INK, pygame.Rect(x, y, iw, text_h), 3, align="center") + m.gap
+    if alerted:
+        pill_text = tr(lang, "help_on_the_way")
+        pw_ = min(iw, c.width_of("large_b", pill_text) + 4 * m.gap)
+        pill = pygame.Rect(0, y, pw_, status_h)
+        pill.centerx = panel.centerx
+        pygame.draw.rect(c.surface, theme.INFO[0], pill, border_radius=pill.height // 2)
+        c.text(pill_text, "large_b", theme.INFO[1], pill.inflate(-2 * m.gap, 0), "center")
+        y += status_h + m.gap
+    else:
+        bw = min(iw, c.px(480))
+        c.button(pygame.Rect(panel.centerx - bw // 2, y, bw, m.button_h), tr(lang, "action.call_help"), TOUCH,
+                 "help")
+        y += m.button_h + m.gap
+    if more:
+        c.text(tr(lang, "iv.more", count=more), "small", theme.MUTED, pygame.Rect(x, y, iw, more_h), "center")
+
+
+def _card_parts(c: Canvas, iv: Intervention, lang: str, width: int, more: int) -> tuple[int, int, dict]:
+    """(height, text width, part heights) of the card of a non-blocking intervention ``width`` pixels wide."""
+    m = c.m
+    bar_w, ip, icon_s = c.px(10, 6), m.gap + c.px(4), c.px(56, 36)
+    tw = width - bar_w - icon_s - 3 * ip
+    parts = {
+        "title": c.line_h("large_b"),
+        "text": c.paragraph_h(intervention_text(iv, lang), "body", tw, 2),
+        "status": c.line_h("body_b") if iv.status == "alerted" else 0,
+        "more": c.line_h("small") if more else 0,
+    }
+    return 2 * ip + sum(parts.values()), tw, parts
+
+
+def card_height(c: Canvas, state: LaneState, lang: str, width: int) -> int:
+    """How much room the card of a non-blocking intervention needs (0: none is shown), so views can keep it free."""
+    _, card, more = shown_interventions(state)
+    if card is None:
+        return 0
+    return _card_parts(c, card, lang, width, more)[0]
+
+
+def card_panel(c: Canvas, state: LaneState, iv: Intervention, lang: str, area: pygame.Rect, more: int) -> None:
+    """A non-blocking intervention: a card at the bottom of ``area`` (the room the view kept free under the basket)."""
+    m = c.m
+    bar_w, ip, icon_s = c.px(10, 6), m.gap + c.px(4), c.px(56, 36)
+    full_h, tw, parts = _card_parts(c, iv, lang, area.width, more)
+    h = min(area.height, full_h)
+    rect = pygame.Rect(area.x, area.bottom - h, area.width, h)
+    c.cover(rect, dim=False)
+    c.card(rect, border=theme.SECONDARY_BORDER)
+    pygame.draw.rect(c.surface, theme.LIGHT.get(state.light, theme.LIGHT["red"]),
+                     pygame.Rect(rect.x, rect.y, bar_w, rect.height),
+                     border_top_left_radius=m.radius, border_bottom_left_radius=m.radius)
+    _icon(iv)(c.surface, pygame.Rect(rect.x + bar_w + ip, rect.y + ip, icon_s, icon_s), _icon_color(iv))
+    x = rect.x + bar_w + icon_s + 2 * ip
+    y = rect.y + ip
+    c.text(intervention_title(iv, lang), "large_b", theme.INK, pygame.Rect(x, y, tw, parts["title"]))
+    y += parts["title"]
+    y += c.paragraph(intervention_text(iv, lang), "body", theme.INK,
+                     pygame.Rect(x, y, tw, max(0, min(parts["text"], rect.bottom - y))), 2)
+    if parts["status"] and rect.bottom - y >= parts["status"]:
+        c.text(tr(lang, "help_on_the_way"), "body_b", theme.INFO[1], pygame.Rect(x, y, tw, parts["status"]))
+        y += parts["status"]
+    if parts["more"] and rect.bottom - y >= parts["more"]:
+        c.text(tr(lang, "iv.more", count=more), "small", theme.MUTED, pygame.Rect(x, y, tw, parts["more"]))
+
+
+def idle_prompt(c: Canvas, lang: str) -> None:
+    m = c.m
+    body = _body(c)
+    c.cover(body)
+    pw = min(body.width - 2 * m.pad, c.px(720))
+    ip = c.px(32, 16)
+    iw = pw - 2 * ip
+    title = tr(lang, "idle.title")
+    text = tr(lang, "idle.text")
+    title_h = c.paragraph_h(title, "xl_b", iw, 2)
+    text_h = c.paragraph_h(text, "large", iw, 3)
+    ph = 2 * ip + title_h + text_h + m.button_h + 3 * m.gap
+    panel = pygame.Rect(0, 0, pw, ph)
+    panel.center = body.center
+    c.card(panel)
+    x, y = panel.x + ip, panel.y + ip
+    y += c.paragraph(title, "xl_b", theme.INK, pygame.Rect(x, y, iw, title_h), 2, align="center") + m.gap
+    y += c.paragraph(text, "large", theme.MUTED, pygame.Rect(x, y, iw, text_h), 3, align="center") + 2 * m.gap
+    bw = min(iw, c.px(440))
+    c.button(pygame.Rect(panel.centerx - bw // 2, y, bw, m.button_h), tr(lang, "action.continue"), TOUCH,
+             "continue", style="primary", font="large_b")
+
+
+def draw(c: Canvas, state: LaneState, lang: str, message_area: pygame.Rect) -> None:
+    blocking, card, more = shown_interventions(state)
+    if blocking is not None:
+        modal_panel(c, state, blocking, lang, more)
+    elif card is not None:
+        card_panel(c, state, card, lang, message_area, more)
+    if state.idle_stage == 1:
+        idle_prompt(c, lang)

@@ -1,0 +1,109 @@
+"""The lane's screen: draws the lane state for the shopper (and the attendant) and says what can be touched.
+
+``LaneScreen.draw(surface, state, local, now)`` is a function of the lane state and the UI-local state: it draws the
+screen of ``state.mode`` (one module per screen), the intervention and idle overlays over it, then the attendant's PIN
+pad or menu, and returns the :class:`Button` s that can be touched in that frame. It decides nothing the reducer
+decides: a button is offered when it makes sense to the shopper, and the reducer answers what happens.
+
+Buttons the application loop handles itself (kind ``ui``):
+
+=====================  =====================================================================================
+``attendant``          the key in the corner: open the PIN pad (nobody signed in) or the menu (someone is)
+``pin_digit``          arg is the digit to append to ``UiLocal.pin``
+``pin_clear``          empty ``UiLocal.pin``
+``pin_submit``         check ``UiLocal.pin`` (the loop's job), then clear it and close the pad
+``close_menu``         close the PIN pad (and clear the PIN) or hide the attendant menu
+``scroll_up``          ``UiLocal.scroll = int(arg)`` (older basket lines)
+``scroll_down``        ``UiLocal.scroll = int(arg)`` (newer basket lines)
+``menu_scroll_up``     ``UiLocal.menu_scroll = int(arg)``
+``menu_scroll_down``   ``UiLocal.menu_scroll = int(arg)``
+``select_line``        ``UiLocal.selected_line = int(arg)``
+=====================  =====================================================================================
+
+``touch`` buttons become ``Touched(action, arg)``. ``attendant`` buttons become ``AttendantCommand(command=action)``
+with ``intervention=int(arg)`` for approve / verify_age / reject_age and ``line=int(arg)`` for void_line.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pygame
+
+from kiosk.lane.state import BAGGING, OUT_OF_SERVICE, PAYMENT, RECEIPT, SCANNING, THANK_YOU, WELCOME, LaneState
+from kiosk.ui import attendant, chrome, closed, finish, overlays, payment, selling, theme, welcome
+from kiosk.ui.i18n import LANGUAGES
+from kiosk.ui.model import ATTENDANT, TOUCH, UI, Button, UiLocal
+from kiosk.ui.widgets import Canvas, fit_text, wrap_text
+
+__all__ = ["ATTENDANT", "TOUCH", "UI", "Button", "LaneScreen", "UiLocal", "fit_text", "hit", "wrap_text"]
+
+View = Callable[[Canvas, LaneState, UiLocal, str, float], pygame.Rect]
+
+_VIEWS: dict[str, View] = {
+    OUT_OF_SERVICE: closed.draw,
+    WELCOME: welcome.draw,
+    SCANNING: selling.draw,
+    BAGGING: selling.draw,
+    PAYMENT: payment.draw,
+    RECEIPT: finish.draw_receipt,
+    THANK_YOU: finish.draw_thank_you,
+}
+
+
+#: Screens with a basket list: a non-blocking intervention's card takes room under the list.
+_WITH_BASKET = (SCANNING, BAGGING, PAYMENT)
+
+
+class LaneScreen:
+    """Draws lane states at one screen size. Create it once (fonts load here), then call :meth:`draw` per frame.
+
+    After a draw, ``last_texts`` holds every string rendered in that frame and ``last_text_boxes`` each one with
+    where it went and the box it had to fit in: for tests, and for a later accessibility layer that reads the
+    screen aloud.
+    """
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size = (int(size[0]), int(size[1]))
+        self.canvas = Canvas(self.size)
+        self.last_texts: list[str] = []
+        self.last_text_boxes: list[tuple[str, pygame.Rect, pygame.Rect]] = []
+        self.last_buttons: list[Button] = []
+
+    def draw(self, surface: pygame.Surface, state: LaneState, local: UiLocal, now: float) -> list[Button]:
+        c = self.canvas
+        if surface.get_size() != self.size:
+            raise ValueError(f"LaneScreen was made for {self.size}, the surface is {surface.get_size()}")
+        c.begin(surface)
+        surface.fill(theme.BG)
+        lang = state.lang if state.lang in LANGUAGES else LANGUAGES[0]
+        view = _VIEWS.get(state.mode, closed.draw)
+        chrome.header(c, state, lang, languages=state.mode not in (OUT_OF_SERVICE, WELCOME))
+        card_area = None
+        if state.mode not in _WITH_BASKET:
+            # No basket to keep a corner free under: a card (a device fault, say) goes on top, the view below it.
+            card_h = overlays.card_height(c, state, lang, self.size[0] - 2 * c.m.pad)
+            if card_h:
+                card_area = pygame.Rect(c.m.pad, c.m.header_h + c.m.pad, self.size[0] - 2 * c.m.pad, card_h)
+                c.top = card_area.bottom
+        message_area = view(c, state, local, lang, now)
+        if card_area is not None:
+            message_area = card_area
+        overlays.draw(c, state, lang, message_area)
+        if state.attendant is not None:
+            if local.menu_open:
+                attendant.draw_menu(c, state, local, now)
+        elif local.pin_open:
+            attendant.draw_pin_pad(c, state, local, now)
+        self.last_texts = list(c.texts)
+        self.last_text_boxes = list(c.text_boxes)
+        self.last_buttons = list(c.buttons)
+        return list(c.buttons)
+
+
+def hit(buttons: list[Button], pos: tuple[int, int]) -> Button | None:
+    """The button under ``pos`` (the last drawn wins, though buttons of one frame never overlap)."""
+    for button in reversed(buttons):
+        if button.rect.collidepoint(pos):
+            return button
+    return None

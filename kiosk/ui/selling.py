@@ -1,0 +1,140 @@
+"""The scanning and bagging screen: what to do next, the basket, the last item large, the total, and the actions.
+
+Layout (landscape): an instruction strip across the top (amber while an item is awaited in the bagging area), a
+notice strip under it when the lane has something to say; the basket list on the left with Help, Void last item and
+Cancel under it; on the right the last item, the total and the big Pay button. The Pay button is always there: the
+reducer, not the screen, decides whether paying is possible now and says why not with a notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from kiosk.lane.state import BAGGING, VOUCHER, LaneState
+from kiosk.ui import chrome, icons, overlays, theme
+from kiosk.ui.basket import basket_panel
+from kiosk.ui.i18n import tr
+from kiosk.ui.model import TOUCH, UiLocal
+from kiosk.ui.widgets import Canvas, split_h
+from kiosk.ui.wording import (deposit_of, deposit_total, items_label, line_detail, line_name, money, notice_text,
+                              notice_tone, prompt)
+
+
+@dataclass
+class Layout:
+    strip: pygame.Rect
+    notice: pygame.Rect | None
+    basket: pygame.Rect
+    actions: pygame.Rect
+    last: pygame.Rect
+    totals: pygame.Rect
+    pay: pygame.Rect
+
+
+def layout(c: Canvas, with_notice: bool) -> Layout:
+    m = c.m
+    top = m.header_h + m.pad
+    strip = pygame.Rect(m.pad, top, m.w - 2 * m.pad, m.strip_h)
+    top = strip.bottom + m.gap
+    notice = None
+    if with_notice:
+        notice = pygame.Rect(m.pad, top, m.w - 2 * m.pad, m.strip_h)
+        top = notice.bottom + m.gap
+    body = pygame.Rect(m.pad, top, m.w - 2 * m.pad, m.h - m.pad - top)
+    right_w = round(body.width * 0.38)
+    left = pygame.Rect(body.x, body.y, body.width - right_w - m.gap, body.height)
+    right = pygame.Rect(left.right + m.gap, body.y, right_w, body.height)
+    actions = pygame.Rect(left.x, left.bottom - m.button_h, left.width, m.button_h)
+    basket = pygame.Rect(left.x, left.y, left.width, actions.top - m.gap - left.y)
+    pay = pygame.Rect(right.x, right.bottom - m.button_h, right.width, m.button_h)
+    totals_h = 2 * m.gap + c.line_h("small") + c.line_h("xl_b")
+    totals = pygame.Rect(right.x, pay.top - m.gap - totals_h, right.width, totals_h)
+    last = pygame.Rect(right.x, right.y, right.width, totals.top - m.gap - right.y)
+    return Layout(strip, notice, basket, actions, last, totals, pay)
+
+
+def last_item_card(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) -> None:
+    m = c.m
+    c.card(rect)
+    inner = rect.inflate(-2 * c.px(18, 10), -2 * c.px(14, 8))
+    txn = state.txn
+    last = txn.last_item_line if txn is not None else None
+    if last is None or txn is None:
+        icon = pygame.Rect(inner.x, inner.y, inner.width, inner.height // 2)
+        icons.barcode(c.surface, icon, theme.LINE)
+        text = pygame.Rect(inner.x, icon.bottom + m.gap, inner.width, inner.bottom - icon.bottom - m.gap)
+        c.paragraph(tr(lang, "basket.scan_hint"), "body", theme.MUTED, text, 3, align="center")
+        return
+    amount = money(last.amount_cents, lang)
+    font = c.best_font(amount, inner.width, ("xl_b", "large_b", "body_b"))
+    amount_h = c.line_h(font)
+    extra = []
+    detail = line_detail(last, lang)
+    if detail:
+        extra.append(detail)
+    dep = deposit_of(last, txn)
+    if dep is not None:
+        extra.append(tr(lang, "basket.plus_deposit", amount=money(dep.amount_cents, lang)))
+    extra_h = c.line_h("small") * len(extra)
+    label_h = c.line_h("small") + c.px(6, 3)
+    name = line_name(last, txn, lang)
+    name_lines = max(1, min(3, (inner.height - label_h - amount_h - extra_h - m.gap) // c.line_h("large_b")))
+    name_h = c.paragraph_h(name, "large_b", inner.width, name_lines)
+    group = label_h + name_h + m.gap + extra_h + amount_h
+    y = inner.y + max(0, (inner.height - group) // 3)     # a little above the middle: it reads as a heading
+    c.text(tr(lang, "basket.last"), "small", theme.MUTED, pygame.Rect(inner.x, y, inner.width, c.line_h("small")))
+    y += label_h
+    y += c.paragraph(name, "large_b", theme.INK, pygame.Rect(inner.x, y, inner.width, name_h), name_lines)
+    y += m.gap
+    for text in extra:
+        c.text(text, "small", theme.MUTED, pygame.Rect(inner.x, y, inner.width, c.line_h("small")))
+        y += c.line_h("small")
+    c.text(amount, font, theme.PRIMARY if last.kind == VOUCHER else theme.INK,
+           pygame.Rect(inner.x, y, inner.width, amount_h), "right")
+
+
+def totals_card(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) -> None:
+    m = c.m
+    c.card(rect)
+    inner = rect.inflate(-2 * c.px(18, 10), -2 * m.gap)
+    txn = state.txn
+    count = txn.item_count if txn else 0
+    total = txn.total_cents if txn else 0
+    sh = c.line_h("small")
+    top = pygame.Rect(inner.x, inner.y, inner.width, sh)
+    deposit = deposit_total(txn) if txn else 0
+    label = items_label(count, lang)
+    if deposit:
+        dep = tr(lang, "basket.deposit_included", amount=money(deposit, lang))
+        dw = min(c.width_of("small", dep), inner.width // 2)
+        c.text(dep, "small", theme.MUTED, pygame.Rect(top.right - dw, top.y, dw, sh), "right")
+        top.width -= dw + m.gap
+    c.text(label, "small", theme.MUTED, top)
+    row = pygame.Rect(inner.x, inner.y + sh, inner.width, inner.height - sh)
+    amount = money(total, lang)
+    font = c.best_font(amount, row.width * 2 // 3, ("xl_b", "large_b", "body_b"))
+    aw = c.width_of(font, amount)
+    c.text(amount, font, theme.INK, pygame.Rect(row.right - aw, row.y, aw, row.height), "right")
+    c.text(tr(lang, "basket.total"), "large_b", theme.INK, pygame.Rect(row.x, row.y, row.width - aw - m.gap,
+                                                                      row.height))
+
+
+def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> pygame.Rect:
+    lay = layout(c, state.notice is not None)
+    text, tone = prompt(state, lang)
+    bagging = state.mode == BAGGING
+    chrome.strip(c, lay.strip, text, tone, icons.bag if bagging or state.bagging.own_bag else icons.barcode_badge)
+    if lay.notice is not None and state.notice is not None:
+        chrome.strip(c, lay.notice, notice_text(state.notice, lang), notice_tone(state.notice), icons.warning)
+    reserve = min(overlays.card_height(c, state, lang, lay.basket.width), lay.basket.height * 11 // 20)
+    basket_panel(c, state, lang, lay.basket, local.scroll, reserve=reserve)
+    last_item_card(c, state, lang, lay.last)
+    totals_card(c, state, lang, lay.totals)
+    help_r, void_r, cancel_r = split_h(lay.actions, 3, c.m.gap)
+    c.button(help_r, tr(lang, "action.help"), TOUCH, "help")
+    c.button(void_r, tr(lang, "action.void_last"), TOUCH, "void_last")
+    c.button(cancel_r, tr(lang, "action.cancel"), TOUCH, "cancel", style="danger")
+    c.button(lay.pay, tr(lang, "action.pay"), TOUCH, "pay", style="primary", font="xl_b")
+    return pygame.Rect(lay.basket.x, lay.basket.bottom - reserve, lay.basket.width, reserve)

@@ -1,0 +1,532 @@
+"""The lane's screen, drawn off-screen for every step of a shopper's journey, in every language and at every size.
+
+The states come from the real reducer: a shopper starts, scans milk, a cake with a long German name and a bottle of
+water with a deposit, bags them, puts something unexpected in the bagging area, pays (declined, then approved),
+chooses a receipt and is thanked; the lane is also seen closed and with an attendant signed in. Each screen must show
+the right words, offer the right buttons, keep every button and every text inside the screen and its box, and never
+let two buttons overlap. A PNG of each screen goes to pytest's tmp_path for a human to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kiosk.domain.codes import GtinCode  # noqa: E402
+from kiosk.domain.item import Item  # noqa: E402
+from kiosk.lane import interventions  # noqa: E402
+from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, DeviceStatus, LaneStarted,  # noqa: E402
+                               PaymentResult, Scanned, Tick, Touched, WeightSettled)
+from kiosk.lane.reducer import initial_state, reduce  # noqa: E402
+from kiosk.lane.state import LaneState  # noqa: E402
+from kiosk.ui import i18n  # noqa: E402
+from kiosk.ui.i18n import tr  # noqa: E402
+from kiosk.ui.screen import Button, LaneScreen, UiLocal, fit_text, hit, wrap_text  # noqa: E402
+from kiosk.ui.theme import MIN_TOUCH_PX  # noqa: E402
+from kiosk.ui.widgets import load_font  # noqa: E402
+
+SIZES = [(1024, 600), (1280, 800), (1920, 1080)]
+LANGS = ["de", "en", "nl"]
+
+MILK = Item("1001", "Frische Vollmilch 3,5 %", 129, 700, gtins=("04000000000011",), weight_g=1040,
+            name_en="Fresh whole milk 3.5 %", name_nl="Verse volle melk 3,5 %")
+CAKE = Item("1002", "Schwarzwälder Kirschtorte groß", 899, 700, gtins=("04000000000028",), weight_g=1200)
+WATER = Item("1003", "Mineralwasser Medium 1,5 l", 49, 1900, gtins=("04000000000035",), weight_g=1580,
+             deposit_cents=25, name_en="Sparkling mineral water 1.5 l", name_nl="Mineraalwater bruisend 1,5 l")
+WHISKY = Item("1004", "Single Malt Whisky 0,7 l", 3499, 1900, gtins=("04000000000042",), weight_g=1300, min_age=18)
+
+assert len(CAKE.name) == 30
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pygame():
+    pygame.font.init()
+    yield
+
+
+@pytest.fixture(scope="module")
+def screens() -> dict[tuple[int, int], LaneScreen]:
+    return {size: LaneScreen(size) for size in SIZES}
+
+
+# ----------------------------------------------------------------------------------------------------- the journey
+
+def run(state: LaneState, *events) -> LaneState:
+    for ev in events:
+        state, _ = reduce(state, ev)
+    return state
+
+
+def scan(t: float, item: Item) -> Scanned:
+    return Scanned(t, item.gtins[0], GtinCode(item.gtins[0]), item)
+
+
+@lru_cache(maxsize=None)
+def journey(lang: str) -> dict[str, LaneState]:
+    """Every screen of one shopper's visit, as the reducer leaves the lane at that moment."""
+    out: dict[str, LaneState] = {}
+    closed = initial_state()
+    # Nobody can pick a language on a closed lane; the state may still carry one (the store's default).
+    out["out_of_service"] = replace(closed, lang=lang)
+    s = run(closed, LaneStarted(0, "3"), Touched(1, "lang", lang))
+    out["welcome"] = s
+    s = run(s, Touched(2, "start"))
+    out["scanning_empty"] = s
+    s = run(s, scan(3, MILK), WeightSettled(4, 1040), scan(5, CAKE), WeightSettled(6, 2240), scan(7, WATER))
+    out["bagging"] = s
+    s = run(s, WeightSettled(8, 3820))
+    out["scanning"] = s
+    s = run(s, WeightSettled(9, 4220))                      # an extra 400 g nobody scanned
+    out["unexpected_nudge"] = s
+    s = run(s, Tick(9 + s.settings.nudge_s))                # not corrected in time: the attendant is called
+    out["unexpected_alerted"] = s
+    out["attendant"] = run(s, AttendantSignedIn(22, "anna", "supervisor"))
+    s = run(s, WeightSettled(23, 3820), Touched(24, "pay"))  # the shopper takes it out again and pays
+    out["payment"] = s
+    s = run(s, PaymentResult(30, s.txn.pending_payment.ref, "declined", message="05 Karte abgelehnt"))
+    out["payment_declined"] = s
+    s = run(s, Touched(31, "pay"))
+    s = run(s, PaymentResult(35, s.txn.pending_payment.ref, "approved", s.txn.total_cents))
+    out["receipt"] = s
+    out["thank_you"] = run(s, Touched(36, "receipt", "paper"))
+    return out
+
+
+SCREENS = ["out_of_service", "welcome", "scanning_empty", "bagging", "scanning", "unexpected_nudge",
+           "unexpected_alerted", "attendant", "payment", "payment_declined", "receipt", "thank_you"]
+
+#: (kind, action) pairs each screen must offer.
+EXPECTED_BUTTONS = {
+    "out_of_service": {("ui", "attendant")},
+    "welcome": {("touch", "start"), ("touch", "own_bag"), ("touch", "lang"), ("ui", "attendant")},
+    "scanning_empty": {("touch", "pay"), ("touch", "help"), ("touch", "void_last"), ("touch", "cancel"),
+                       ("touch", "lang"), ("ui", "attendant")},
+    "bagging": {("touch", "pay"), ("touch", "help"), ("touch", "void_last"), ("touch", "cancel")},
+    "scanning": {("touch", "pay"), ("touch", "help"), ("touch", "void_last"), ("touch", "cancel")},
+    "unexpected_nudge": {("touch", "help"), ("touch", "lang"), ("ui", "attendant")},
+    "unexpected_alerted": {("touch", "lang"), ("ui", "attendant")},
+    "attendant": {("attendant", "approve"), ("attendant", "sign_out"), ("attendant", "cancel"),
+                  ("attendant", "suspend"), ("attendant", "close_lane"), ("ui", "close_menu"),
+                  ("ui", "select_line")},
+    "payment": {("touch", "help")},
+    "payment_declined": {("touch", "pay"), ("touch", "back"), ("touch", "help")},
+    "receipt": {("touch", "receipt")},
+    "thank_you": {("touch", "done")},
+}
+
+#: (kind, action) pairs a screen must not offer: what is covered or makes no sense there.
+FORBIDDEN_BUTTONS = {
+    "unexpected_nudge": {("touch", "pay"), ("touch", "void_last"), ("touch", "cancel")},
+    "unexpected_alerted": {("touch", "pay"), ("touch", "help")},
+    "attendant": {("touch", "pay"), ("touch", "lang"), ("ui", "attendant")},
+    "payment": {("touch", "pay"), ("touch", "back")},
+}
+
+
+def expected_texts(name: str, state: LaneState, lang: str) -> list[str]:
+    """Messages that must be on the screen, whole (never shortened)."""
+    a = state.settings.default_lang
+    total = _money(state.txn.total_cents, lang) if state.txn is not None else ""
+    texts = {
+        "out_of_service": [tr(code, "closed.title") for code in LANGS],
+        "welcome": [tr(lang, "welcome.title"), tr(lang, "welcome.start")] + [tr(c, "language_name") for c in LANGS],
+        "scanning_empty": [tr(lang, "basket.total"), tr(lang, "scan.first"), tr(lang, "action.pay")],
+        "bagging": [tr(lang, "basket.total"), tr(lang, "bag.place"), tr(lang, "action.pay"),
+                    tr(lang, "basket.plus_deposit", amount=_money(25, lang))],
+        "scanning": [tr(lang, "basket.total"), tr(lang, "scan.next"), total],
+        "unexpected_nudge": [tr(lang, "iv.unexpected_item.title"), tr(lang, "iv.unexpected_item.text")],
+        "unexpected_alerted": [tr(lang, "iv.unexpected_item.title"), tr(lang, "help_on_the_way")],
+        "attendant": [tr(a, "att.title"), tr(a, "iv.unexpected_item.title"), tr(a, "att.approve")],
+        "payment": [tr(lang, "payment.due"), tr(lang, "payment.follow_terminal"), total],
+        "payment_declined": [tr(lang, "notice.payment_declined"), tr(lang, "action.retry")],
+        "receipt": [tr(lang, "receipt.question"), tr(lang, "receipt.paper"), tr(lang, "receipt.none")],
+        "thank_you": [tr(lang, "thanks.title"), tr(lang, "thanks.take_receipt")],
+    }
+    return texts[name]
+
+
+def _money(cents: int, lang: str) -> str:
+    from kiosk.domain.money import format_amount
+    return format_amount(cents, lang)
+
+
+def shown(name: str, texts: list[str]) -> bool:
+    """``name`` is on screen whole, or shortened cleanly (a prefix of it and an ellipsis)."""
+    for t in texts:
+        if t == name:
+            return True
+        if t.endswith("\u2026") and len(t) > 4 and name.startswith(t[:-1].rstrip()):
+            return True
+    return name in " ".join(texts)
+
+
+def distinct_colors(surface: pygame.Surface, steps: int = 48) -> int:
+    w, h = surface.get_size()
+    return len({tuple(surface.get_at((x * (w - 1) // steps, y * (h - 1) // steps)))
+                for x in range(steps + 1) for y in range(steps + 1)})
+
+
+def check_frame(screen: LaneScreen, surface: pygame.Surface, buttons: list[Button]) -> None:
+    """What must hold for every frame: everything on screen, no overlaps, texts inside their boxes."""
+    bounds = surface.get_rect()
+    assert distinct_colors(surface) >= 5, "the screen looks blank"
+    for b in buttons:
+        assert b.kind in ("touch", "attendant", "ui")
+        assert bounds.contains(b.rect), f"{b} is off-screen"
+        assert b.rect.width >= 56 and b.rect.height >= 56, f"{b} is too small to touch"
+    for i, a in enumerate(buttons):
+        for b in buttons[i + 1:]:
+            assert not a.rect.colliderect(b.rect), f"{a} overlaps {b}"
+    assert screen.last_texts, "no text was drawn"
+    for text, rect, box in screen.last_text_boxes:
+        assert rect.width <= box.width, f"{text!r} is wider than its box"
+        assert box.contains(rect), f"{text!r} leaves its box {box}: {rect}"
+        assert bounds.contains(rect), f"{text!r} is off-screen"
+
+
+# ------------------------------------------------------------------------------------------------- every screen
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", SCREENS)
+def test_every_screen_in_every_language_at_every_size(screens, tmp_path, name, lang, size):
+    state = journey(lang)[name]
+    screen = screens[size]
+    surface = pygame.Surface(size)
+    buttons = screen.draw(surface, state, UiLocal(), state.t)
+
+    check_frame(screen, surface, buttons)
+    offered = {(b.kind, b.action) for b in buttons}
+    assert EXPECTED_BUTTONS[name] <= offered, f"missing {EXPECTED_BUTTONS[name] - offered}"
+    assert not (FORBIDDEN_BUTTONS.get(name, set()) & offered)
+    for text in expected_texts(name, state, lang):
+        assert text in " ".join(screen.last_texts), f"{text!r} is not on the {name} screen"
+    if state.txn is not None and name not in ("receipt", "thank_you", "unexpected_nudge", "unexpected_alerted"):
+        names_lang = state.settings.default_lang if name == "attendant" else lang
+        for line in state.txn.active_lines:
+            if line.item is not None:
+                item_name = line.item.display_name(names_lang)
+                assert shown(item_name, screen.last_texts), f"{item_name!r} is not on the {name} screen"
+    # The shopper's buttons are big enough for a finger (the language pills in the bar may be a little smaller).
+    for b in buttons:
+        if b.kind == "touch" and b.action != "lang":
+            assert min(b.rect.size) >= MIN_TOUCH_PX
+            if size == (1280, 800):
+                assert min(b.rect.size) >= 90
+
+    png = tmp_path / f"{name}-{lang}-{size[0]}x{size[1]}.png"
+    pygame.image.save(surface, str(png))
+    assert png.is_file() and png.stat().st_size > 0
+
+
+def test_the_pay_button_is_where_a_touch_finds_it(screens):
+    state = journey("de")["scanning"]
+    buttons = screens[(1280, 800)].draw(pygame.Surface((1280, 800)), state, UiLocal(), state.t)
+    pay = next(b for b in buttons if b.action == "pay")
+    assert hit(buttons, pay.rect.center) is pay
+    assert hit(buttons, (-5, -5)) is None
+
+
+# ---------------------------------------------------------------------------------------------- particular cases
+
+def test_a_long_basket_scrolls_and_shows_the_newest_lines_first(screens):
+    items = [Item(f"2{i:03d}", f"Artikel Nummer {i:02d}", 100 + i, 700, gtins=(f"0400000000{i:04d}",),
+                  weight_g=None, flags=("no_bag",)) for i in range(24)]
+    s = run(initial_state(), LaneStarted(0, "3"), Touched(1, "start"))
+    for i, item in enumerate(items):
+        s = run(s, scan(2 + i, item))
+    screen = screens[(1024, 600)]
+    surface = pygame.Surface((1024, 600))
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    assert "Artikel Nummer 23" in screen.last_texts
+    assert "Artikel Nummer 00" not in screen.last_texts
+    assert not any(b.action == "scroll_down" for b in buttons)     # already at the newest
+    up = next(b for b in buttons if b.action == "scroll_up")
+    offset = int(up.arg)
+    assert offset > 0
+    # Scrolling up to the top (the loop sets UiLocal.scroll from the button's arg).
+    for _ in range(30):
+        buttons = screen.draw(surface, s, UiLocal(scroll=offset), s.t)
+        check_frame(screen, surface, buttons)
+        up = next((b for b in buttons if b.action == "scroll_up"), None)
+        if up is None:
+            break
+        offset = int(up.arg)
+    assert "Artikel Nummer 00" in screen.last_texts
+    down = next(b for b in buttons if b.action == "scroll_down")
+    assert int(down.arg) < offset
+
+
+def test_an_age_check_is_a_card_and_the_shopper_keeps_scanning(screens):
+    s = run(initial_state(), LaneStarted(0, "3"), Touched(1, "start"), scan(2, WHISKY), WeightSettled(3, 1300))
+    assert any(iv.kind == interventions.AGE_CHECK for iv in s.open_interventions)
+    for size in SIZES:
+        screen = screens[size]
+        surface = pygame.Surface(size)
+        buttons = screen.draw(surface, s, UiLocal(), s.t)
+        check_frame(screen, surface, buttons)
+        joined = " ".join(screen.last_texts)
+        assert tr("de", "iv.age_check.title") in joined
+        assert {"pay", "help", "cancel", "void_last"} <= {b.action for b in buttons}
+
+
+def test_the_age_check_card_never_hides_the_newest_line(screens):
+    extras = [Item(f"3{i:03d}", f"Joghurt Sorte {i:02d}", 59, 700, gtins=(f"0400000001{i:04d}",), flags=("no_bag",))
+              for i in range(14)]
+    s = run(initial_state(), LaneStarted(0, "3"), Touched(1, "start"))
+    for i, item in enumerate(extras):
+        s = run(s, scan(2 + i, item))
+    s = run(s, scan(20, WHISKY), WeightSettled(21, 1300))
+    for size in SIZES:
+        screen = screens[size]
+        surface = pygame.Surface(size)
+        buttons = screen.draw(surface, s, UiLocal(), s.t)
+        check_frame(screen, surface, buttons)
+        # Once in the list, once as the last item: the card sits under the list, not over it.
+        assert screen.last_texts.count(WHISKY.name) == 2
+        assert any(b.action == "scroll_up" for b in buttons)
+
+
+def test_a_device_fault_on_the_welcome_screen_sits_above_the_greeting(screens):
+    s = run(journey("de")["welcome"], DeviceStatus(5, "printer", False, "paper out"))
+    for size in SIZES:
+        screen = screens[size]
+        surface = pygame.Surface(size)
+        buttons = screen.draw(surface, s, UiLocal(), s.t)
+        check_frame(screen, surface, buttons)
+        boxes = {text: rect for text, rect, _ in screen.last_text_boxes}
+        fault, welcome = boxes[tr("de", "iv.device_fault.title")], boxes[tr("de", "welcome.title")]
+        assert fault.bottom < welcome.top
+        assert {"start", "own_bag", "lang"} <= {b.action for b in buttons}
+
+
+def test_the_attendant_verifies_an_age_and_voids_a_selected_line(screens):
+    s = run(initial_state(), LaneStarted(0, "3"), Touched(1, "start"), scan(2, MILK), WeightSettled(3, 1040),
+            scan(4, WHISKY), WeightSettled(5, 2340), AttendantSignedIn(6, "ben", "attendant"))
+    age = next(iv for iv in s.open_interventions if iv.kind == interventions.AGE_CHECK)
+    whisky = next(ln for ln in s.txn.lines if ln.sku == WHISKY.sku)
+    for size in SIZES:
+        screen = screens[size]
+        surface = pygame.Surface(size)
+        buttons = screen.draw(surface, s, UiLocal(), s.t)
+        check_frame(screen, surface, buttons)
+        by_action = {b.action: b for b in buttons}
+        assert by_action["verify_age"].arg == str(age.id) and by_action["verify_age"].kind == "attendant"
+        assert by_action["reject_age"].arg == str(age.id)
+        assert "void_line" not in by_action                      # nothing selected yet
+        assert "close_lane" not in by_action                     # an attendant may not close the lane
+        select = [b for b in buttons if b.action == "select_line"]
+        assert {b.arg for b in select} == {str(ln.id) for ln in s.txn.active_lines}
+        buttons = screen.draw(surface, s, UiLocal(selected_line=whisky.id), s.t)
+        check_frame(screen, surface, buttons)
+        void = next(b for b in buttons if b.action == "void_line")
+        assert (void.kind, void.arg) == ("attendant", str(whisky.id))
+
+
+@pytest.mark.parametrize("how", ["never started", "closed by a supervisor"])
+def test_a_closed_lane_offers_the_supervisor_to_open_it(screens, how):
+    if how == "never started":
+        s = run(initial_state(), AttendantSignedIn(1, "chris", "supervisor"))
+    else:
+        s = run(initial_state(), LaneStarted(0, "3"), AttendantSignedIn(1, "chris", "supervisor"),
+                AttendantCommand(2, "close_lane", "chris", "supervisor", "c1"))
+        assert s.mode == "out_of_service" and not s.in_service
+    for size in SIZES:
+        screen = screens[size]
+        surface = pygame.Surface(size)
+        buttons = screen.draw(surface, s, UiLocal(), s.t)
+        check_frame(screen, surface, buttons)
+        actions = {(b.kind, b.action) for b in buttons}
+        assert ("attendant", "open_lane") in actions
+        assert ("attendant", "cancel") not in actions            # no transaction to cancel
+        assert tr("de", "att.no_transaction") in screen.last_texts
+
+
+def test_the_pin_pad_shows_dots_never_digits(screens):
+    s = journey("en")["unexpected_alerted"]
+    for size in SIZES:
+        screen = screens[size]
+        surface = pygame.Surface(size)
+        buttons = screen.draw(surface, s, UiLocal(pin_open=True, pin="4711"), s.t)
+        check_frame(screen, surface, buttons)
+        digits = sorted(b.arg for b in buttons if b.action == "pin_digit")
+        assert digits == [str(d) for d in range(10)]
+        assert {"pin_clear", "pin_submit", "close_menu"} <= {b.action for b in buttons}
+        assert {b.kind for b in buttons} == {"ui"}                # nothing of the shopper's screen is touchable
+        assert "4711" not in " ".join(screen.last_texts)
+        assert tr("de", "pin.title") in screen.last_texts         # in the store's language
+
+
+def test_a_locked_pin_pad_takes_no_digits(screens):
+    s = replace(journey("de")["scanning"], pin_locked_until=500.0)
+    screen = screens[(1280, 800)]
+    buttons = screen.draw(pygame.Surface((1280, 800)), s, UiLocal(pin_open=True), 200.0)
+    assert not any(b.action in ("pin_digit", "pin_submit") for b in buttons)
+    assert any(b.action == "close_menu" for b in buttons)
+    assert tr("de", "pin.locked", minutes=5) in screen.last_texts
+
+
+def test_are_you_still_there(screens):
+    s = journey("nl")["scanning"]
+    s = run(s, Tick(s.t_activity + s.settings.idle_prompt_s))
+    assert s.idle_stage == 1
+    for size in SIZES:
+        screen = screens[size]
+        surface = pygame.Surface(size)
+        buttons = screen.draw(surface, s, UiLocal(), s.t)
+        check_frame(screen, surface, buttons)
+        assert ("touch", "continue") in {(b.kind, b.action) for b in buttons}
+        assert not any(b.action == "pay" for b in buttons)
+        assert tr("nl", "idle.title") in " ".join(screen.last_texts)
+
+
+def test_a_voided_item_is_struck_through_and_must_leave_the_bagging_area(screens):
+    s = journey("de")["scanning"]
+    s = run(s, Touched(20, "void_last"))
+    assert s.mode == "bagging" and s.bagging.expected[0].weight_g < 0
+    screen = screens[(1280, 800)]
+    surface = pygame.Surface((1280, 800))
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    assert tr("de", "bag.remove") in screen.last_texts
+    assert tr("de", "basket.voided") in screen.last_texts
+
+
+def test_a_voucher_line_reads_leergutbon():
+    from kiosk.lane.state import VOUCHER, Line
+    from kiosk.ui.wording import line_name
+    voucher = Line(5, VOUCHER, "voucher", 1, -150, -150, 1900, code="981234")
+    assert line_name(voucher, None, "de") == "Leergutbon"
+    assert line_name(voucher, None, "nl") == "Statiegeldbon"
+
+
+def test_drawing_loads_no_fonts(screens, monkeypatch):
+    state = journey("de")["bagging"]
+    screen = screens[(1280, 800)]
+
+    def no_fonts(*args, **kwargs):
+        raise AssertionError("a font was loaded while drawing")
+
+    monkeypatch.setattr(pygame.font, "Font", no_fonts)
+    screen.draw(pygame.Surface((1280, 800)), state, UiLocal(), state.t)
+
+
+# --------------------------------------------------------------------------------------------------------- text
+
+@pytest.fixture(scope="module")
+def font() -> pygame.font.Font:
+    return load_font(24, False)
+
+
+def test_fit_text_keeps_what_fits_and_shortens_what_does_not(font):
+    name = "Schwarzwälder Kirschtorte groß"
+    full = font.size(name)[0]
+    assert fit_text(font, name, full) == name
+    short = fit_text(font, name, full * 2 // 3)
+    assert short.endswith("\u2026") and font.size(short)[0] <= full * 2 // 3
+    assert name.startswith(short[:-1])
+    assert short[-2] != " "                                    # no dangling space before the ellipsis
+    assert fit_text(font, name, 0) == ""
+    assert fit_text(font, name, 3) == ""                       # not even the ellipsis fits
+    assert fit_text(font, "", 100) == ""
+
+
+def test_fit_text_cuts_at_a_word_when_it_can(font):
+    text = "Bio Äpfel Öko Süßkartoffeln"
+    width = font.size("Bio Äpfel Öko Süß")[0]
+    out = fit_text(font, text, width)
+    assert out == "Bio Äpfel Öko\u2026"
+
+
+def test_the_font_draws_umlauts_sharp_s_and_the_euro_sign(font):
+    assert all(m is not None for m in font.metrics("€ äöü ÄÖÜ ß … ×"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="abcdefghij klmnopqrstuvwxyzäöüßÄÖÜ€-,.0123456789", max_size=60),
+       width=st.integers(min_value=0, max_value=600))
+def test_fit_text_never_exceeds_its_width(text, width):
+    font = load_font(24, True)
+    out = fit_text(font, text, width)
+    assert font.size(out)[0] <= width or out == ""
+    assert out == text or out == "" or out.endswith("\u2026")
+    if out.endswith("\u2026") and out != text:
+        assert text.startswith(out[:-1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(alphabet="abcdefg hijklmnop äöüß", max_size=120), width=st.integers(20, 500),
+       lines=st.integers(1, 4))
+def test_wrap_text_stays_inside_its_box(text, width, lines):
+    font = load_font(20, False)
+    out = wrap_text(font, text, width, lines)
+    assert len(out) <= lines
+    assert all(font.size(line)[0] <= width for line in out)
+
+
+# ------------------------------------------------------------------------------------------------------ catalogs
+
+LOCALES = Path(i18n.__file__).resolve().parent / "locales"
+
+
+def load(lang: str) -> dict[str, str]:
+    return json.loads((LOCALES / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def test_the_three_catalogs_have_the_same_keys_and_placeholders():
+    catalogs = {lang: load(lang) for lang in LANGS}
+    keys = set(catalogs["de"])
+    for lang, cat in catalogs.items():
+        assert set(cat) == keys, f"{lang}: {set(cat) ^ keys}"
+        assert all(isinstance(v, str) and v.strip() for v in cat.values()), lang
+    for key in keys:
+        fields = {lang: set(re.findall(r"{(\w+)}", catalogs[lang][key])) for lang in LANGS}
+        assert fields["de"] == fields["en"] == fields["nl"], key
+
+
+def test_every_notice_and_intervention_has_a_message():
+    reducer = Path(__file__).resolve().parents[1] / "kiosk" / "lane" / "reducer.py"
+    notices = set(re.findall(r'_notice\(state, "(\w+)"', reducer.read_text(encoding="utf-8")))
+    notices |= {"payment_declined", "payment_failed", "payment_aborted"}
+    assert "bag_items_first" in notices
+    for lang in LANGS:
+        cat = load(lang)
+        for key in notices:
+            assert f"notice.{key}" in cat, (lang, key)
+        for kind in interventions.KINDS:
+            assert f"iv.{kind}.title" in cat and f"iv.{kind}.text" in cat, (lang, kind)
+
+
+def test_supermarket_words():
+    assert tr("de", "line.deposit", name="Cola") == "Pfand Cola"
+    assert tr("nl", "line.deposit", name="Cola") == "Statiegeld Cola"
+    assert tr("de", "line.voucher") == "Leergutbon"
+    assert tr("de", "action.pay") == "Zahlen"
+    assert tr("nl", "action.pay") == "Afrekenen"
+    assert tr("de", "bag.place") == "Bitte legen Sie den Artikel in den Ablagebereich"
+    assert tr("de", "iv.unexpected_item.title") == "Unerwarteter Artikel im Ablagebereich"
+    assert tr("nl", "iv.unexpected_item.title") == "Onverwacht artikel in de inpakzone"
+    assert tr("de", "help_on_the_way") == "Hilfe ist unterwegs"
+    assert tr("de", "basket.voided") == "Artikel storniert"
+
+
+def test_tr_falls_back_to_english_then_to_the_key(monkeypatch):
+    monkeypatch.setitem(i18n.catalog("de"), "__test_only__", "x")
+    assert tr("de", "__test_only__") == "x"
+    assert tr("fr", "action.pay") == "Pay"                     # no French catalog: English
+    assert tr("de", "no.such.key") == "no.such.key"
+    assert tr("en", "basket.items_other", count=3) == "3 items"
+    assert tr("en", "basket.items_other") == "{count} items"   # a missing argument stays visible, no crash
