@@ -23,15 +23,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from hal.scale.sim import LoadCellModel
-from hal.scale.stability import StabilityDetector
-from kiosk.config import ConfigError, LaneConfig, find_config, load
-from kiosk.journal import Journal
-from kiosk.lane import effects as fx
-from kiosk.payment.scripted import ScriptedTerminal
-from kiosk.receipt.text import render as render_receipt
-from kiosk.replay import ScenarioError, Step, parse_scenario
-from kiosk.runtime import LaneRuntime
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+from hal.scale.sim import LoadCellModel  # noqa: E402
+from hal.scale.stability import StabilityDetector  # noqa: E402
+from kiosk.catalog import CatalogError  # noqa: E402
+from kiosk.config import ConfigError, LaneConfig, find_config, load  # noqa: E402
+from kiosk.journal import Journal  # noqa: E402
+from kiosk.lane import effects as fx  # noqa: E402
+from kiosk.payment.scripted import ScriptedTerminal  # noqa: E402
+from kiosk.receipt.text import render as render_receipt  # noqa: E402
+from kiosk.replay import ScenarioError, Step, parse_scenario  # noqa: E402
+from kiosk.runtime import LaneRuntime  # noqa: E402
 
 log = logging.getLogger("kiosk.app")
 
@@ -474,6 +477,9 @@ def _display_available() -> bool:
     """True if SDL can open a real display (X11, Wayland or KMS/DRM)."""
     if os.environ.get("SDL_VIDEODRIVER") in ("dummy", "offscreen"):
         return False
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            or os.environ.get("SDL_VIDEODRIVER") == "kmsdrm" or list(Path("/dev/dri").glob("card*"))):
+        return False      # nothing SDL could open: do not let it probe (and complain about) every backend
     import pygame
     try:
         pygame.display.init()
@@ -487,7 +493,7 @@ def _display_available() -> bool:
 
 def prepare(config: LaneConfig, fresh: bool = False):
     """Open the data directory, the catalog (seeded from the config) and the journal."""
-    from kiosk.catalog import ensure_catalog
+    from kiosk.catalog import ensure_catalog  # noqa: PLC0415 (keeps catalog I/O out of module import)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     if fresh and config.journal_path.exists():
         aside = config.journal_path.with_name(f"journal-{time.strftime('%Y%m%d-%H%M%S')}.db")
@@ -529,7 +535,11 @@ def run_demo(args) -> int:
             print(HEADLESS_HELP, flush=True)
         elif script is not None:
             print(f"Playing the scenario {args.script or DEMO_SCRIPT} (Ctrl+C stops).", flush=True)
-    catalog, journal = prepare(config, fresh=args.fresh)
+    try:
+        catalog, journal = prepare(config, fresh=args.fresh)
+    except CatalogError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
     devices = DemoDevices(config, speed=args.speed)
     lane = LaneRuntime(config, journal, catalog)
     shots = Path(args.screenshots) if args.screenshots else None

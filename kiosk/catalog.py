@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import sys
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -66,6 +67,8 @@ _INDEXES = (
     ("idx_gtins_sku", "gtins", ("sku",)),
 )
 
+
+log = logging.getLogger(__name__)
 
 class CatalogError(Exception):
     """The catalog database cannot be opened or used; the message names the file and what to do."""
@@ -553,7 +556,8 @@ def ensure_catalog(config) -> Catalog:
     """The lane's catalog (``config.catalog_db``), first (re)imported from ``config.catalog_seed`` if that is set and
     the database is empty or was last imported from another file or another version of it (size/mtime changed).
 
-    A bad seed raises :class:`CatalogImportError` and leaves the database as it was.
+    A bad seed leaves the database as it was: if it holds a catalog, the lane keeps selling with it and the report
+    is logged (a technician's bad export must not close the lane); if it is empty, :class:`CatalogImportError`.
     """
     catalog = Catalog.open(config.catalog_db)
     try:
@@ -569,7 +573,13 @@ def ensure_catalog(config) -> Catalog:
                 or meta.get("source_mtime_ns") != str(seed.stat().st_mtime_ns)
             )
             if stale:
-                catalog.import_file(seed, replace=True)
+                try:
+                    catalog.import_file(seed, replace=True)
+                except CatalogImportError as exc:
+                    if catalog.count() == 0:
+                        raise
+                    log.error("catalog seed %s not imported, selling with the previous catalog (%d items):\n%s",
+                              seed, catalog.count(), exc.report.summary())
     except BaseException:
         catalog.close()
         raise

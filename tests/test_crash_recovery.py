@@ -105,11 +105,16 @@ def _kiosk(*args, env=None, cwd=None) -> subprocess.CompletedProcess:
                           env=env, cwd=cwd, timeout=120)
 
 
+def _crash(world, point: str, k: int, journal: Path) -> subprocess.CompletedProcess:
+    """Run the scripted lane durably into ``journal`` until it kills itself at ``point:k``."""
+    env = dict(os.environ, KIOSK_CRASH_AT=f"{point}:{k}")
+    return _kiosk("replay", str(world["scenario"]), "--config", str(CONFIG), "--catalog", str(world["catalog"]),
+                  "--journal", str(journal), "--durable", env=env)
+
+
 def _crash_and_recover(world, point: str, k: int) -> tuple[int, dict, int, str]:
     journal = world["dir"] / f"{point}-{k}.db"
-    env = dict(os.environ, KIOSK_CRASH_AT=f"{point}:{k}")
-    run = _kiosk("replay", str(world["scenario"]), "--config", str(CONFIG), "--catalog", str(world["catalog"]),
-                 "--journal", str(journal), "--durable", env=env)
+    run = _crash(world, point, k, journal)
     recovered = _kiosk("journal", "state", "--journal", str(journal), "--config", str(CONFIG))
     assert recovered.returncode == 0, recovered.stderr
     with Journal(journal) as j:
@@ -142,9 +147,7 @@ def test_sigkill_after_every_journal_append_loses_nothing(world, point):
 def test_a_torn_wal_write_loses_only_the_last_event(world):
     k = 12
     journal = world["dir"] / "torn.db"
-    env = dict(os.environ, KIOSK_CRASH_AT=f"append:{k}")
-    run = _kiosk("replay", str(world["scenario"]), "--config", str(CONFIG), "--catalog", str(world["catalog"]),
-                 "--journal", str(journal), "--durable", env=env)
+    run = _crash(world, "append", k, journal)
     assert run.returncode == -signal.SIGKILL
     wal = Path(str(journal) + "-wal")
     size = wal.stat().st_size
@@ -163,9 +166,7 @@ def test_a_restarted_lane_continues_the_sale_it_had(world):
     """After a crash in the middle of the basket, the restarted lane shows the basket and sells on."""
     k = 14
     journal = world["dir"] / "resume.db"
-    env = dict(os.environ, KIOSK_CRASH_AT=f"append:{k}")
-    run = _kiosk("replay", str(world["scenario"]), "--config", str(CONFIG), "--catalog", str(world["catalog"]),
-                 "--journal", str(journal), "--durable", env=env)
+    run = _crash(world, "append", k, journal)
     assert run.returncode == -signal.SIGKILL
     before = world["states"][k - 1]
     rest = world["dir"] / "rest.jsonl"

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from kiosk.domain.codes import GtinCode, InstoreCode, OtherCode, ScanRejected, VoucherCode
 from kiosk.domain.item import Item
+from kiosk.domain.money import round_half_away
 from kiosk.domain.pricing import PricingError, price_scan
 from kiosk.lane import effects as fx
 from kiosk.lane import summary as sm
@@ -119,10 +120,12 @@ def _update_line(txn: Transaction, line: Line) -> Transaction:
 
 def _set_qty(txn: Transaction, line: Line, qty: int) -> Transaction:
     """Change an item line's quantity; its deposit line follows."""
-    if line.weight_g is not None or not line.mergeable:
-        amount = line.amount_cents if qty == line.qty else (line.amount_cents // max(line.qty, 1)) * qty
-    else:
+    if qty == line.qty:
+        amount = line.amount_cents
+    elif line.weight_g is None:
         amount = line.unit_cents * qty
+    else:   # a line priced by weight: its price per kilogram is not its price per piece
+        amount = round_half_away(line.amount_cents * qty, line.qty) if line.qty else 0
     txn = _update_line(txn, replace(line, qty=qty, amount_cents=amount,
                                     voided_qty=line.voided_qty + max(0, line.qty - qty)))
     for dep in txn.lines:
@@ -217,8 +220,10 @@ def _on_touched(state: LaneState, ev: Touched) -> tuple[LaneState, list]:
 
 def _shopper_void_last(state: LaneState, t: float) -> tuple[LaneState, list]:
     """The shopper takes back the last item scanned (one unit). Anything else needs an attendant."""
-    if state.mode not in _SELLING or state.txn is None or state.blocked:
+    if state.mode not in _SELLING or state.txn is None:
         return state, []
+    if state.blocked:
+        return _notice(state, "wait_for_attendant", t), []
     line = state.txn.last_item_line
     if line is None:
         return state, []

@@ -6,7 +6,7 @@ the payment and receipt issue; this text form already shows lines, deposits, vou
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from kiosk.config import Store
 from kiosk.domain.money import format_amount, format_rate
@@ -56,7 +56,8 @@ def render(summary: TransactionSummary, store: Store, width: int = 42, copy: boo
             out.append("")
             out.extend(p.receipt_lines or (f"{p.method} {money(p.amount_cents)}",))
     out.append("-" * width)
-    when = datetime.fromtimestamp(summary.t_ended or summary.t_started, timezone.utc).strftime("%d.%m.%Y %H:%M")
+    # The lane's local time, as the shopper's watch shows it.
+    when = datetime.fromtimestamp(summary.t_ended or summary.t_started).astimezone().strftime("%d.%m.%Y %H:%M")
     out.append(_pair(f"{w['txn']} {summary.lane_id}-{summary.number}", when, width))
     return "\n".join(out) + "\n"
 
