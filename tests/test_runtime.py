@@ -135,17 +135,3 @@ def test_in_store_labels_resolve_through_the_plu(lane):
     (line,) = lane.state.txn.active_lines
     assert line.name.startswith("Gouda") and line.amount_cents == 1863
 
-
-def test_a_bad_catalog_seed_keeps_the_previous_catalog_and_an_empty_lane_refuses_to_start(tmp_path):
-    from dataclasses import replace
-
-    from kiosk.catalog import CatalogImportError, ensure_catalog
-    good = replace(CONFIG, catalog_db=tmp_path / "catalog.db")
-    with ensure_catalog(good) as cat:
-        items = cat.count()
-    bad_seed = tmp_path / "export.csv"
-    bad_seed.write_text("sku,gtin,name,price,vat\nX1,4021107406585,Milch,1.999,7\n", encoding="utf-8")
-    with ensure_catalog(replace(good, catalog_seed=bad_seed)) as cat:
-        assert cat.count() == items and cat.lookup_gtin("0" + MILK) is not None
-    with pytest.raises(CatalogImportError, match="NOTHING WAS IMPORTED"):
-        ensure_catalog(replace(good, catalog_db=tmp_path / "empty.db", catalog_seed=bad_seed))
