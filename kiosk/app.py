@@ -129,6 +129,7 @@ class LaneApp:
         self._tasks: set[asyncio.Task] = set()
         self._typed = ""
         self._last_screen_key: tuple | None = None
+        self._last_shot_key: tuple | None = None
         self.ready_at: float | None = None
 
     # ------------------------------------------------------------------------------------------------ effects
@@ -297,7 +298,9 @@ class LaneApp:
             self._sample_scale(now)
             self.execute(self.lane.tick())
             self.devices.shopper.observe(self.lane, now)
-            key = (id(self.lane.state), _local_key(local))
+            # The receipt screen counts down to its default choice: it changes every second by itself.
+            tick = int(time.time()) if self.lane.state.mode == "receipt" else 0
+            key = (id(self.lane.state), _local_key(local), tick)
             if self.dirty or key != self._last_screen_key:
                 surface.fill((0, 0, 0))
                 buttons = screen.draw(surface, self.lane.state, local, time.time())
@@ -403,7 +406,7 @@ class LaneApp:
             screen_key = (state.mode, state.lang, state.txn.number if state.txn else 0,
                           len(state.txn.lines) if state.txn else 0, len(state.open_interventions),
                           state.notice.key if state.notice else "", state.attendant is not None)
-            if screen_key != getattr(self, "_last_shot_key", None):
+            if screen_key != self._last_shot_key:
                 self._last_shot_key = screen_key
                 self.shots += 1
                 pygame.image.save(surface, str(self.screenshots_dir / f"{self.shots:03d}-{state.mode}.png"))

@@ -590,8 +590,6 @@ def _on_command(state: LaneState, ev: AttendantCommand) -> tuple[LaneState, list
         if txn.paid_cents or txn.pending_payment is not None:
             return reject("payment_made")
         return _end(state, t, "suspended", "suspend", by)
-    if cmd == "rescan_done":
-        return reject("no_audit")
     return reject("unknown_command")
 
 

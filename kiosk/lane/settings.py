@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 ROLE_ORDER = ("attendant", "supervisor", "technician")
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
     "attendant": frozenset({"approve", "verify_age", "reject_age", "void_line", "set_qty", "cancel", "suspend",
-                            "reprint", "rescan_done", "sign_out"}),
+                            "reprint", "sign_out"}),
     "supervisor": frozenset({"close_lane", "open_lane"}),
     "technician": frozenset({"close_lane", "open_lane"}),
 }
