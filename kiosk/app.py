@@ -27,7 +27,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from hal.scale.sim import LoadCellModel  # noqa: E402
 from hal.scale.stability import StabilityDetector  # noqa: E402
-from kiosk.catalog import CatalogError  # noqa: E402
+from kiosk.catalog import CatalogError, ensure_catalog  # noqa: E402
 from kiosk.config import ConfigError, LaneConfig, find_config, load  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
 from kiosk.lane import effects as fx  # noqa: E402
@@ -496,7 +496,6 @@ def _display_available() -> bool:
 
 def prepare(config: LaneConfig, fresh: bool = False):
     """Open the data directory, the catalog (seeded from the config) and the journal."""
-    from kiosk.catalog import ensure_catalog  # noqa: PLC0415 (keeps catalog I/O out of module import)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     if fresh and config.journal_path.exists():
         aside = config.journal_path.with_name(f"journal-{time.strftime('%Y%m%d-%H%M%S')}.db")

@@ -15,9 +15,9 @@ import csv
 import itertools
 import json
 import os
+import logging
 import sqlite3
 import sys
-import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -69,6 +69,7 @@ _INDEXES = (
 
 
 log = logging.getLogger(__name__)
+
 
 class CatalogError(Exception):
     """The catalog database cannot be opened or used; the message names the file and what to do."""
