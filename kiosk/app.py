@@ -25,13 +25,12 @@ from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from hal.scale.sim import LoadCellModel  # noqa: E402
-from hal.scale.stability import StabilityDetector  # noqa: E402
 from kiosk.catalog import CatalogError, ensure_catalog  # noqa: E402
 from kiosk.config import ConfigError, LaneConfig, find_config, load  # noqa: E402
+from kiosk.devices import Done, LaneDevices  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
 from kiosk.lane import effects as fx  # noqa: E402
-from kiosk.payment.scripted import ScriptedTerminal  # noqa: E402
+from kiosk.receipt.escpos import text_receipt as escpos_receipt  # noqa: E402
 from kiosk.receipt.text import render as render_receipt  # noqa: E402
 from kiosk.replay import ScenarioError, Step, parse_scenario  # noqa: E402
 from kiosk.runtime import LaneRuntime  # noqa: E402
@@ -40,7 +39,6 @@ log = logging.getLogger("kiosk.app")
 
 DEMO_SCRIPT = Path(__file__).resolve().parent.parent / "config" / "demo-journey.jsonl"
 FRAME_S = 1 / 30
-SCALE_SAMPLE_S = 0.1          # the simulated bagging scale reports 10 samples per second (HX711 at RATE=0)
 
 HEADLESS_HELP = """\
 Type a barcode and Enter to scan it. Commands:
@@ -62,7 +60,7 @@ class SimulatedShopper:
     weighs: the catalog weight with a realistic per-unit spread.
     """
 
-    def __init__(self, scale: LoadCellModel, rng: random.Random, delay_s: float = 1.0):
+    def __init__(self, scale, rng: random.Random, delay_s: float = 1.0):
         self.scale = scale
         self.rng = rng
         self.delay_s = delay_s
@@ -89,24 +87,10 @@ class SimulatedShopper:
                 self.scale.remove(now, min(-grams, self.scale.load_g))
 
 
-class DemoDevices:
-    """Every device of the demo lane on its simulator."""
-
-    def __init__(self, config: LaneConfig, seed: int = 7, speed: float = 1.0):
-        self.rng = random.Random(seed)
-        self.scale = LoadCellModel(self.rng)
-        self.detector = StabilityDetector()
-        self.shopper = SimulatedShopper(self.scale, self.rng, delay_s=1.0 / max(speed, 0.1))
-        self.terminal = ScriptedTerminal(delay_s=2.0)
-        self.receipts = config.data_dir / "receipts"
-        self.receipts.mkdir(parents=True, exist_ok=True)
-        self.next_sample = 0.0
-
-
 # ------------------------------------------------------------------------------------------------------ the app
 
 class LaneApp:
-    def __init__(self, config: LaneConfig, lane: LaneRuntime, devices: DemoDevices, *, size: tuple[int, int],
+    def __init__(self, config: LaneConfig, lane: LaneRuntime, devices: LaneDevices, *, size: tuple[int, int],
                  headless: bool, fullscreen: bool = False, screenshot: Path | None = None,
                  screenshots_dir: Path | None = None, script: list[Step] | None = None, speed: float = 1.0,
                  read_stdin: bool = False):
@@ -121,6 +105,9 @@ class LaneApp:
         self.script = list(script or [])
         self.speed = speed
         self.read_stdin = read_stdin
+        model = devices.scale_model
+        self.shopper = SimulatedShopper(model, random.Random(7), 1.0 / max(speed, 0.1)) if model is not None else None
+        self._wake: asyncio.Event | None = None
         self.running = True
         self.dirty = True
         self.frames = 0
@@ -143,9 +130,11 @@ class LaneApp:
                 self._print(e)
             elif isinstance(e, fx.Light):
                 log.info("lane light: %s%s", e.color, " (blinking)" if e.blink else "")
+                self.devices.show_light(e.color, e.blink)
             elif isinstance(e, fx.Alert):
                 iv = e.intervention
                 log.warning("attendant needed at lane %s: %s (intervention %d)", e.lane_id, iv.kind, iv.id)
+                self.devices.take_still(f"{self.config.lane_id}-alert-{iv.id}")
             elif isinstance(e, fx.AlertCleared):
                 log.info("intervention %d resolved by %s (%s)", e.intervention, e.resolved_by, e.resolution)
             elif isinstance(e, fx.TransactionClosed):
@@ -161,20 +150,53 @@ class LaneApp:
         task.add_done_callback(self._tasks.discard)
 
     async def _charge(self, e: fx.Charge) -> None:
-        await asyncio.sleep(self.devices.terminal.delay_s / self.speed)
-        a = self.devices.terminal.charge(e.ref, e.amount_cents)
+        terminal = self.devices.terminal
+        if terminal is None:
+            reason = self.devices.failures.get("payment", "no card terminal configured")
+            self.execute(self.lane.payment_result(e.ref, "failed", e.amount_cents, "card", reason))
+            return
+        await asyncio.sleep(terminal.delay_s / self.speed)
+        a = terminal.charge(e.ref, e.amount_cents)
         self.execute(self.lane.payment_result(a.ref, a.outcome, a.amount_cents, "card", a.message, a.receipt_lines))
 
     def _print(self, e: fx.Print) -> None:
         text = render_receipt(e.txn, self.config.store, copy=e.copy)
-        path = self.devices.receipts / f"{e.job}.txt"
         try:
-            path.write_text(text, encoding="utf-8")
-            ok, msg = True, None
-            log.info("receipt printed (simulated printer): %s", path)
+            self.devices.print_receipt(e.job, escpos_receipt(text), text)
         except OSError as exc:
-            ok, msg = False, str(exc)
-        self.execute(self.lane.print_result(e.job, ok, msg))
+            self.execute(self.lane.print_result(e.job, False, str(exc)))
+
+    def _device_reports(self) -> None:
+        """Carry every report the devices made since the last look into the lane."""
+        for family, event in self.devices.drain():
+            if isinstance(event, Done):
+                if event.kind == "print":
+                    log.info("receipt %s: %s", event.key, event.message or ("printed" if event.ok else "failed"))
+                    self.execute(self.lane.print_result(event.key, event.ok, None if event.ok else event.message))
+                elif not event.ok:
+                    log.warning("%s %s: %s", family, event.kind, event.message)
+                continue
+            self.execute(self.devices.lane_input(self.lane, family, event))
+
+    def _scan(self, code: str, aim: str | None = None, source: str = "keyboard") -> None:
+        """A code typed or scripted: through the simulated scanner's wire when there is one, else straight in."""
+        sim = self.devices.simulator("scanner")
+        if sim is not None and hasattr(sim, "scan"):
+            sim.scan(code, aim)
+        else:
+            self.execute(self.lane.scan(code, aim, source=source))
+
+    def _place(self, grams: float) -> bool:
+        """Put (or with negative grams take off) something on the simulated bagging scale."""
+        model = self.devices.scale_model
+        if model is None:
+            print("the scale is not simulated: put something on the real one", flush=True)
+            return False
+        if grams >= 0:
+            model.place(time.monotonic(), grams)
+        else:
+            model.remove(time.monotonic(), min(-grams, model.load_g))
+        return True
 
     # -------------------------------------------------------------------------------------------------- input
 
@@ -184,7 +206,7 @@ class LaneApp:
         if not line.strip():
             return
         if not line.startswith(":"):
-            self.execute(self.lane.scan(line, source="keyboard"))
+            self._scan(line.strip())
             return
         word, *rest = line[1:].split()
         arg = rest[0] if rest else None
@@ -199,8 +221,7 @@ class LaneApp:
             self.execute(lane.touch(arg, rest[1] if len(rest) > 1 else None))
         elif word in ("place", "remove") and arg:
             grams = float(arg)
-            now = time.monotonic()
-            self.devices.scale.place(now, grams if word == "place" else -grams)
+            self._place(grams if word == "place" else -grams)
         elif word == "pin" and arg:
             ok, effects = lane.sign_in_pin(arg)
             self.execute(effects)
@@ -211,7 +232,8 @@ class LaneApp:
         elif word == "signout":
             self.execute(lane.sign_out())
         elif word == "card" and arg:
-            self.devices.terminal.script(arg)
+            if self.devices.terminal is not None:
+                self.devices.terminal.script(arg)
         elif word == "state":
             print(_describe(lane.state), flush=True)
         elif word == "quit":
@@ -232,14 +254,18 @@ class LaneApp:
                 await asyncio.sleep(delay)
             d = step.data
             if step.kind == "scan":
-                self.execute(self.lane.scan(d["scan"], d.get("aim"), source="script"))
+                self._scan(d["scan"], d.get("aim"), source="script")
             elif step.kind == "touch":
                 self.execute(self.lane.touch(d["touch"], None if d.get("arg") is None else str(d["arg"])))
             elif step.kind == "card":
-                self.devices.terminal.script(d["card"])
+                if self.devices.terminal is not None:
+                    self.devices.terminal.script(d["card"])
             elif step.kind == "scale":
-                self.devices.shopper.enabled = False
-                self.devices.scale.place(time.monotonic(), float(d["scale"]) - self.devices.scale.load_g)
+                if self.shopper is not None:
+                    self.shopper.enabled = False
+                model = self.devices.scale_model
+                if model is not None:
+                    self._place(float(d["scale"]) - model.load_g)
             elif step.kind == "attendant":
                 ok, effects = self.lane.sign_in_pin(d.get("pin", ""))
                 self.execute(effects)
@@ -268,6 +294,8 @@ class LaneApp:
         local = UiLocal()
         buttons: list = []
         loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self.devices.wake = lambda: loop.call_soon_threadsafe(self._wake.set)
         self.execute(self.lane.start())
         self.ready_at = time.monotonic()
         _notify_ready(self.lane)
@@ -295,9 +323,14 @@ class LaneApp:
                     self._on_key(ev, pygame)
             while not self._inputs.empty():
                 self.handle_line(self._inputs.get_nowait())
-            self._sample_scale(now)
+            self._device_reports()
+            self.devices.retry(now)
+            if self.shopper is not None:
+                self.shopper.step(now)
             self.execute(self.lane.tick())
-            self.devices.shopper.observe(self.lane, now)
+            self.devices.follow(self.lane.state)
+            if self.shopper is not None:
+                self.shopper.observe(self.lane, now)
             # The receipt screen counts down to its default choice: it changes every second by itself.
             tick = int(time.time()) if self.lane.state.mode == "receipt" else 0
             key = (id(self.lane.state), _local_key(local), tick)
@@ -315,22 +348,17 @@ class LaneApp:
                     and self.lane.state.mode == "welcome" and not self._tasks:
                 break
             _notify_watchdog()
-            await asyncio.sleep(FRAME_S)
+            try:
+                await asyncio.wait_for(self._wake.wait(), FRAME_S)
+            except TimeoutError:
+                pass
+            self._wake.clear()
         for task in list(self._tasks):
             task.cancel()
+        self.devices.wake = None
         self.lane.journal.close()
         pygame.quit()
         return 0
-
-    def _sample_scale(self, now: float) -> None:
-        d = self.devices
-        d.shopper.step(now)
-        if now < d.next_sample:
-            return
-        d.next_sample = now + SCALE_SAMPLE_S
-        settled = d.detector.feed(now, d.scale.reading(now))
-        if settled is not None:
-            self.execute(self.lane.weight(settled.grams))
 
     def _on_button(self, button, local) -> None:
         self.dirty = True
@@ -382,16 +410,16 @@ class LaneApp:
         """A keyboard is a HID wedge scanner in the demo: characters then Enter. F-keys drive the simulators."""
         if ev.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
             if self._typed:
-                self.execute(self.lane.scan(self._typed, source="keyboard"))
+                self._scan(self._typed)
             self._typed = ""
         elif ev.key == pygame.K_F5:
-            self.devices.scale.place(time.monotonic(), 250.0)       # an unexpected item
+            self._place(250.0)                                      # an unexpected item
         elif ev.key == pygame.K_F6:
-            self.devices.scale.remove(time.monotonic(), min(250.0, self.devices.scale.load_g))
-        elif ev.key == pygame.K_F7:
-            self.devices.shopper.enabled = not self.devices.shopper.enabled
-            log.info("simulated shopper bagging: %s", "on" if self.devices.shopper.enabled else "off")
-        elif ev.key == pygame.K_F8:
+            self._place(-250.0)
+        elif ev.key == pygame.K_F7 and self.shopper is not None:
+            self.shopper.enabled = not self.shopper.enabled
+            log.info("simulated shopper bagging: %s", "on" if self.shopper.enabled else "off")
+        elif ev.key == pygame.K_F8 and self.devices.terminal is not None:
             self.devices.terminal.script("decline")
         elif ev.key == pygame.K_q and ev.mod & pygame.KMOD_CTRL and not self.fullscreen:
             self.running = False
@@ -542,7 +570,8 @@ def run_demo(args) -> int:
     except CatalogError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
-    devices = DemoDevices(config, speed=args.speed)
+    devices = LaneDevices(config)
+    devices.open_all()
     lane = LaneRuntime(config, journal, catalog)
     shots = Path(args.screenshots) if args.screenshots else None
     if shots is not None:
@@ -557,17 +586,19 @@ def run_demo(args) -> int:
     try:
         rc = asyncio.run(app.main(args.exit_after))
     finally:
+        devices.close_all()
         catalog.close()
     log.debug("demo ran %.1f s, %d frames", time.monotonic() - import_start, app.frames)
     return rc
 
 
 def run_lane(args) -> int:
+    """The lane with the devices of its config (field drivers, or simulators where the config says ``sim:``)."""
     config = load(find_config(args.config))
-    for family, url in config.devices.items():
-        if not url.startswith("sim:"):
-            raise ConfigError(f"{config.path}: devices.{family} = {url!r}: this version drives only simulated "
-                              f"devices (sim:); field drivers arrive with the hardware abstraction layer")
+    payment = config.devices.get("payment", "sim:")
+    if not payment.startswith("sim:"):
+        raise ConfigError(f"{config.path}: devices.payment = {payment!r}: this version has no card-terminal driver "
+                          f"yet (ZVT); use \"sim:\"")
     args.script = None
     args.speed = 1.0
     args.exit_after = None

@@ -98,6 +98,30 @@ def build_parser() -> argparse.ArgumentParser:
     ah = asub.add_parser("hash-pin", help="print the pin_hash for a PIN (read from standard input or a prompt)")
     ah.set_defaults(func=_cmd_hash_pin)
 
+    doc = sub.add_parser("doctor", help="check every configured device (technicians); exit 1 if one fails")
+    doc.add_argument("--config")
+    doc.add_argument("--json", action="store_true", help="print the report as JSON")
+    doc.add_argument("--scan-wait", type=float, default=0.0, metavar="S",
+                     help="wait this long for a barcode to be scanned at a real scanner")
+    doc.add_argument("--print-test", action="store_true", help="print a test receipt")
+    doc.add_argument("--only", action="append", metavar="FAMILY", help="check only this device family (repeatable)")
+    doc.set_defaults(func=_cmd_doctor)
+
+    sm = sub.add_parser("sim", help="run one device simulator standalone and drive it from standard input")
+    sm.add_argument("family", help="scanner, scale, printer, camera or light")
+    sm.add_argument("kind", nargs="?", default="default", help="which simulator of the family (default: its usual)")
+    sm.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                    help="simulator option (see its help), repeatable")
+    sm.set_defaults(func=_cmd_sim)
+
+    cal = sub.add_parser("calibrate", help="calibrate a device (technicians)")
+    calsub = cal.add_subparsers(metavar="DEVICE")
+    cs = calsub.add_parser("scale", help="zero and span the bagging scale with a known weight")
+    cs.add_argument("--config")
+    cs.add_argument("--known-g", type=float, default=2000.0, help="the test weight in grams (default 2000)")
+    cs.add_argument("--yes", action="store_true", help="do not wait for Enter between the steps")
+    cs.set_defaults(func=_cmd_calibrate_scale)
+
     ln = sub.add_parser("lane", help="about the lane's state machine")
     lsub = ln.add_subparsers(metavar="ACTION")
     ld = lsub.add_parser("diagram", help="print the transition table as a Mermaid diagram")
@@ -304,6 +328,64 @@ def _cmd_hash_pin(args) -> int:
         return 2
     print(hash_pin(pin))
     return 0
+
+
+
+
+# ----------------------------------------------------------------------------------------------------- devices
+
+def _cmd_doctor(args) -> int:
+    from kiosk import doctor
+    config = _load_config(args)
+    say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else print
+    checks = doctor.run(config, scan_wait_s=args.scan_wait, print_test=args.print_test,
+                        families=tuple(args.only) if args.only else None, say=say)
+    if args.json:
+        print(json.dumps(doctor.as_json(config, checks), indent=2, default=str))
+    else:
+        print(doctor.report(config, checks))
+    return 0 if checks and all(c.ok for c in checks) else 1
+
+
+def _cmd_sim(args) -> int:
+    from hal.errors import HalError
+    from hal.registry import start_simulator
+    options = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"kiosk sim: --option {item!r}: expected KEY=VALUE", file=sys.stderr)
+            return 2
+        options[key.replace("-", "_")] = value
+    if args.family == "payment":
+        print("kiosk sim: the ZVT terminal simulator is not part of this version", file=sys.stderr)
+        return 2
+    try:
+        sim = start_simulator(args.family, args.kind, **options)
+    except (HalError, OSError, TypeError) as exc:
+        print(f"kiosk sim: {exc}", file=sys.stderr)
+        return 2
+    try:
+        print(f"{args.family} simulator ({args.kind}) at {sim.address}", flush=True)
+        print("Commands (one per line; Ctrl+D ends):\n" + sim.help(), flush=True)
+        for line in sys.stdin:
+            line = line.strip()
+            if line in ("quit", "exit"):
+                break
+            try:
+                reply = sim.command(line)
+            except (ValueError, TypeError, HalError, OSError) as exc:
+                reply = f"error: {exc}"
+            if reply:
+                print(reply, flush=True)
+    finally:
+        sim.stop()
+    return 0
+
+
+def _cmd_calibrate_scale(args) -> int:
+    from kiosk.calibrate import calibrate_scale
+    return calibrate_scale(_load_config(args), args.known_g, wait=not args.yes)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hal.errors import BadDeviceURL
+from hal.url import parse as parse_device_url
 from kiosk.domain.barcodes import GERMAN_LAYOUTS, BarcodeError, InstoreLayout, parse_layouts
 from kiosk.lane.settings import ROLE_ORDER, Settings
 
@@ -135,6 +137,10 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> LaneConfig:
             raise err(f"devices.{fam}", f"unknown device family (known: {', '.join(DEVICE_FAMILIES)})")
         if not isinstance(url, str) or ":" not in url:
             raise err(f"devices.{fam}", f"{url!r} is not a device URL such as 'sim:' or 'serial:///dev/...'")
+        try:
+            parse_device_url(url)
+        except BadDeviceURL as exc:
+            raise err(f"devices.{fam}", str(exc)) from None
 
     rules = table("rules")
     settings_fields = {f.name: f for f in dataclasses.fields(Settings)}

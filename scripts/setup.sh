@@ -10,12 +10,14 @@ PY="${KIOSK_PYTHON:-python3}"
 say() { printf '\033[1m%s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Debian packages: "package:check" where check is a command, a file, or a Python module (py:name) that proves the
+# Debian packages: "package:kind:check" where check is a command, a file, or a Python module (py:name) that proves the
 # package (or an equivalent) is present. The list grows with the devices and tests that need it.
 DEBIAN_PACKAGES=(
   "python3:cmd:$PY"
   "python3-venv:py:ensurepip"
   "fonts-dejavu-core:file:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+  "libzbar0:lib:libzbar.so.0"          # pyzbar, one of the two camera barcode decoders
+  "libusb-1.0-0:lib:libusb-1.0.so.0"   # pyusb, for USB receipt printers
 )
 
 missing_packages() {
@@ -26,6 +28,7 @@ missing_packages() {
       cmd)  command -v "$what" >/dev/null 2>&1 || echo "$pkg" ;;
       file) [ -e "$what" ] || echo "$pkg" ;;
       py)   command -v "$PY" >/dev/null 2>&1 && "$PY" -c "import $what" >/dev/null 2>&1 || echo "$pkg" ;;
+      lib)  { /sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null; } | grep -q "$what" || echo "$pkg" ;;
     esac
   done
 }

@@ -36,6 +36,8 @@ def test_the_demo_config_loads_with_paths_relative_to_the_file():
     ("[lane]\nlang = 'fr'", "lane.lang: must be de, en or nl"),
     ("[devices]\nscale = 'nothing'", "devices.scale"),
     ("[devices]\ntoaster = 'sim:'", "devices.toaster: unknown device family"),
+    ("[devices]\nprinter = 'escpos+tcp://10.0.0.9:port'", "devices.printer: 'escpos+tcp://10.0.0.9:port': the port"),
+    ("[devices]\nscale = 'hx711:?dout=5&dout=6'", "devices.scale: 'hx711:?dout=5&dout=6': parameter 'dout' appears"),
     ("[[attendants]]\nid = 'a'\npin = '1234'", "plain PINs are not accepted"),
     ("[[attendants]]\nid = 'a'\nrole = 'boss'", "'boss' is not one of"),
     ("[[attendants]]\nid = 'a'\n[[attendants]]\nid = 'a'", "appears twice"),

@@ -6,7 +6,11 @@ driver that only reports changes and one that streams 80 samples per second look
 stable when everything in the window lies within ``band_g``. Each time it becomes stable at a weight that differs
 from the last settled one by at least ``resolution_g`` it reports one settled weight (the mean of the window).
 
-Pure: time comes in with every reading, so the same readings always settle at the same times.
+Pure: time comes in with every reading, so the same readings always settle at the same times. ``disturb`` and
+``reset`` let a driver say what only it knows (the device reports motion; the zero moved). With ``refine=True``
+(the scale drivers' processor uses it) a rest that goes on is reported again once the mean of the last window has
+moved by ``resolution_g`` from the reported weight: at 10 samples a second the rest is often declared while the
+platform's ring is still dying out, a gram or two off.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ class Settled:
 
 
 class StabilityDetector:
-    def __init__(self, window_s: float = 0.5, band_g: float = 3.0, resolution_g: float = 2.0):
+    def __init__(self, window_s: float = 0.5, band_g: float = 3.0, resolution_g: float = 2.0,
+                 refine: bool = False):
         if window_s <= 0 or band_g < 0 or resolution_g < 0:
             raise ValueError("window_s must be positive, band_g and resolution_g not negative")
         self.window_s = window_s
         self.band_g = band_g
         self.resolution_g = resolution_g
+        self.refine = refine
+        self._since = 0.0                 # when the value now reported was settled (or refined)
         self._samples: deque[tuple[float, float]] = deque()
         self._stable = False
         self._value = 0.0                 # mean of the readings when the scale came to rest
@@ -52,6 +59,8 @@ class StabilityDetector:
             self._samples.popleft()
         if self._stable and abs(grams - self._value) > self.band_g:
             self._stable = False
+        if out is None and self.refine and self._stable and t - self._since >= self.window_s:
+            out = self._refined(t)
         return out
 
     def due(self) -> float | None:
@@ -66,11 +75,44 @@ class StabilityDetector:
         if due is None or due > t:
             return None
         self._stable = True
+        self._since = due
         value = self._value = self._mean_of_stable_run()
         if self._last is not None and abs(value - self._last) < self.resolution_g:
             return None
         self._last = value
         return Settled(due, value)
+
+    def window_mean(self) -> float | None:
+        """Mean of the readings held in the window (None before the first)."""
+        if not self._samples:
+            return None
+        return sum(g for _, g in self._samples) / len(self._samples)
+
+    def _refined(self, t: float) -> Settled | None:
+        """Still at rest, but the last window's mean has moved by the resolution since it was reported: the rest
+        was declared while a slow ring was dying out (or the load crept). Report the better value."""
+        mean = round(self.window_mean(), 1)
+        if self._last is None or abs(mean - self._last) < self.resolution_g:
+            return None
+        self._value = self._last = mean
+        self._since = t
+        return Settled(t, mean)
+
+    def disturb(self, t: float) -> None:
+        """The device itself reports motion at ``t``: nothing held before ``t`` counts towards rest any more."""
+        self._stable = False
+        last = self._samples[-1][1] if self._samples else None
+        self._samples.clear()
+        if last is not None:
+            self._samples.append((t, last))
+
+    def reset(self, *, forget_settled: bool = True) -> None:
+        """Start afresh (after a zero or tare, or the scale leaving its range): the next rest is reported even at
+        the weight settled last, unless ``forget_settled`` is False."""
+        self._samples.clear()
+        self._stable = False
+        if forget_settled:
+            self._last = None
 
     def _run_start(self) -> float:
         """Start time of the longest run of latest readings that all lie within the band."""
