@@ -3,7 +3,8 @@
 A simulator is the device's other end of a real wire. ``start()`` returns its address (a pty path or host:port) and
 ``stop()`` ends it; both are idempotent. ``command("paper out")`` runs a fault-injection command by name (the method
 ``do_paper_out``), which is how tests, the demo and ``kiosk sim FAMILY`` drive it; ``COMMANDS`` documents them.
-``history`` keeps what happened, for tests to read like the hardware.
+``history`` keeps what happened, for tests to read like the hardware. :func:`open_with` is how every family's ``sim:``
+entry opens its real driver against a simulator.
 
 :class:`PtyLink` is a serial cable: a pseudo-terminal whose slave the driver opens, through a symlink standing in for
 ``/dev/serial/by-id/...``. ``unplug()`` closes the master and removes the link (the driver's reads fail, as when a
@@ -21,7 +22,7 @@ import threading
 import time
 import tty
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 log = logging.getLogger("hal.sim")
 
@@ -65,6 +66,24 @@ class Simulator:
             if method is not None:
                 return str(method(*words[n:]) or "ok")
         raise ValueError(f"unknown command {line!r}; commands:\n{self.help()}")
+
+
+def open_with(sim: Simulator, make_driver: Callable[[str], Any]) -> Any:
+    """Start ``sim`` and open the driver ``make_driver(address)`` builds against it, with ``sim`` as the device's
+    ``simulator`` (closing the device stops it). If starting, building or opening fails, the simulator is stopped
+    before the error goes on."""
+    try:
+        address = sim.start()
+        device = make_driver(address)
+    except BaseException:
+        sim.stop()
+        raise
+    device.simulator = sim
+    try:
+        return device.open()
+    except BaseException:
+        device.close()          # stops the simulator too
+        raise
 
 
 class PtyLink:

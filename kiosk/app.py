@@ -3,7 +3,8 @@
 Data flows one way (DESIGN.md section 2): a device or the screen produces input, :class:`~kiosk.runtime.LaneRuntime`
 journals it and runs the reducer, and the effects come back here to be carried out: a charge goes to the card
 terminal, a receipt to the printer, an alert to the attendant, and the screen is redrawn from the new state. Device
-outcomes (a payment result, a settled weight) re-enter as input. The loop wakes at most ~30 times a second and
+outcomes (a payment result, a settled weight) re-enter as input. Devices are opened from the config's URLs through
+the hal (:mod:`kiosk.devices`); their reports wake the loop at once, otherwise it wakes ~30 times a second, and it
 draws only when something changed.
 
 ``kiosk demo`` is this application with every device on its simulator; without a display it runs headless, reads

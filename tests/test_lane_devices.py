@@ -18,7 +18,6 @@ import pytest
 
 from hal import events as hev
 from kiosk.app import LaneApp
-from kiosk.catalog import Catalog
 from kiosk.config import load
 from kiosk.devices import LaneDevices
 from kiosk.journal import Journal
@@ -29,11 +28,8 @@ MILK = "4021107406584"          # Frische fettarme Milch 1,5 % 1 l, 1060 g
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    cat = Catalog.open(tmp_path_factory.mktemp("cat") / "catalog.db")
-    cat.import_file(ROOT / "config" / "catalog.csv")
-    yield cat
-    cat.close()
+def catalog(sample_catalog):
+    return sample_catalog
 
 
 @pytest.fixture

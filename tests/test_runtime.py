@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import Catalog
 from kiosk.config import load
 from kiosk.journal import Journal
 from kiosk.lane import effects as fx
@@ -31,11 +30,8 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    cat = Catalog.open(tmp_path_factory.mktemp("cat") / "catalog.db")
-    cat.import_file(ROOT / "config" / "catalog.csv")
-    yield cat
-    cat.close()
+def catalog(sample_catalog):
+    return sample_catalog
 
 
 @pytest.fixture

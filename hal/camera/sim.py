@@ -28,7 +28,7 @@ import numpy as np
 
 from hal.camera.files import FileCamera
 from hal.camera.scene import Product, Scene, make_product, with_check_digit
-from hal.sim import Simulator
+from hal.sim import Simulator, open_with
 from hal.url import DeviceURL
 
 log = logging.getLogger("hal.camera.sim")
@@ -257,16 +257,8 @@ def open_simulated(url: DeviceURL, listener=None, *, name: str | None = None, **
                     hi=4096), fps=url.number("fps", 15.0, lo=1, hi=120), seed=url.integer("seed", 0),
                     module=url.integer("module", 3, lo=1, hi=10), hold=url.integer("hold", None, lo=1, hi=1000),
                     move=url.integer("move", None, lo=1, hi=1000))
-    address = sim.start()
-    try:
-        if url.flag("gray", False):
-            address += "&gray=1"
-        camera = FileCamera(address, listener, name=name)
-        camera.simulator = sim
-        camera.open()
-    except BaseException:
-        sim.stop()
-        raise
+    gray = "&gray=1" if url.flag("gray", False) else ""
+    camera = open_with(sim, lambda address: FileCamera(address + gray, listener, name=name))
     show = url.text("show")
     if show:
         sim.command(f"show {show}")

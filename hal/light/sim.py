@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from hal.errors import require
 from hal.light.gpio import LAMPS, GpioLight
-from hal.sim import Simulator
+from hal.sim import Simulator, open_with
 from hal.url import DeviceURL
 
 DEFAULT_PINS = {"red": 17, "amber": 27, "green": 22}
@@ -132,12 +132,4 @@ def open_simulated(url: DeviceURL, listener=None, *, name: str | None = None, **
     pins = {lamp: url.text(lamp) or DEFAULT_PINS[lamp] for lamp in LAMPS}
     sim = LightSim(**{lamp: int(p) if str(p).isdigit() else p for lamp, p in pins.items()},
                    active_high=url.flag("active_high", True))
-    sim.start()
-    try:
-        light = GpioLight(sim.url(), listener, name=name, pin_factory=sim.factory)
-        light.simulator = sim
-        light.open()
-    except BaseException:
-        sim.stop()
-        raise
-    return light
+    return open_with(sim, lambda _: GpioLight(sim.url(), listener, name=name, pin_factory=sim.factory))

@@ -49,6 +49,16 @@ GS_ARGS = {0x21: 1, 0x42: 1, 0x61: 1, 0x72: 1, 0x68: 1, 0x77: 1, 0x48: 1, 0x66: 
 FS_ARGS = {0x2E: 0, 0x26: 0, 0x21: 1, 0x2D: 1, 0x43: 1, 0x57: 1, 0x53: 2, 0x70: 2}
 
 _CONTROL = re.compile(rb"[\x00-\x1f]")
+ALIGN = ("left", "center", "right", "left")     # ESC a n & 3
+
+
+def _with_length(buf: bytearray) -> int:
+    """The length of an ``ESC|GS|FS ( x pL pH d1..d(pL+256*pH)`` command at the start of ``buf`` (0 while
+    incomplete)."""
+    if len(buf) < 5:
+        return 0
+    total = 5 + buf[3] + 256 * buf[4]
+    return total if len(buf) >= total else 0
 
 
 def ean_check_digit(digits: str) -> str:
@@ -333,8 +343,11 @@ class EscPosDevice:
     def asb_frame(self) -> bytes:
         b1 = 0x10 | (0x08 if self.offline() else 0) | (0x20 if self.cover_open else 0)
         b2 = 0x08 if self.cutter_error else 0
-        b3 = (0x03 if self.paper in ("near_end", "out") else 0) | (0x0C if self.paper == "out" else 0)
-        return bytes((b1, b2, b3, 0))
+        return bytes((b1, b2, self._roll_bits(), 0))
+
+    def _roll_bits(self) -> int:
+        """The roll paper sensor bits of ASB byte 3 and of the GS r 1 reply: near end, paper end."""
+        return (0x03 if self.paper in ("near_end", "out") else 0) | (0x0C if self.paper == "out" else 0)
 
     def _state_changed(self) -> None:
         if self.asb_mask:
@@ -372,23 +385,18 @@ class EscPosDevice:
                 self._paper_ends()
 
     def set_cover(self, open_: bool) -> None:
-        with self._cond:
-            self.cover_open = bool(open_)
-            self._event("cover opened" if open_ else "cover closed")
-            self._state_changed()
-        self._kick()
+        self._set_fault("cover_open", open_, "cover opened" if open_ else "cover closed")
 
     def set_offline(self, offline: bool) -> None:
-        with self._cond:
-            self.forced_offline = bool(offline)
-            self._event("offline" if offline else "online")
-            self._state_changed()
-        self._kick()
+        self._set_fault("forced_offline", offline, "offline" if offline else "online")
 
     def set_cutter_error(self, error: bool) -> None:
+        self._set_fault("cutter_error", error, "cutter error" if error else "cutter ok")
+
+    def _set_fault(self, attr: str, on: bool, event: str) -> None:
         with self._cond:
-            self.cutter_error = bool(error)
-            self._event("cutter error" if error else "cutter ok")
+            setattr(self, attr, bool(on))
+            self._event(event)
             self._state_changed()
         self._kick()
 
@@ -496,8 +504,7 @@ class EscPosDevice:
                 self._end_line()               # the printer wraps a full line by itself
                 p = self._pending
             if p.line is None:
-                p.line = Line("", ["left", "center", "right", "left"][m.align & 3], font=m.font, width=m.width,
-                              height=m.height)
+                p.line = Line("", ALIGN[m.align & 3], font=m.font, width=m.width, height=m.height)
             line = p.line
             line.bold |= m.bold
             line.underline = max(line.underline, m.underline)
@@ -509,7 +516,7 @@ class EscPosDevice:
 
     def _end_line(self, consume: bool = True) -> None:
         p = self._pending
-        line = p.line or Line("", ["left", "center", "right", "left"][self.modes.align & 3])
+        line = p.line or Line("", ALIGN[self.modes.align & 3])
         line.text = "".join(p.chars)
         self._lines.append(line)
         self._pending = _Pending()
@@ -529,7 +536,7 @@ class EscPosDevice:
         """A barcode, QR code or image: printed on its own, after whatever text is waiting."""
         if self._pending.chars:
             self._end_line()
-        self._lines.append(Line(text, ["left", "center", "right", "left"][self.modes.align & 3], kind=kind))
+        self._lines.append(Line(text, ALIGN[self.modes.align & 3], kind=kind))
         self._image_open = False
         self._consume(lines)
 
@@ -602,17 +609,11 @@ class EscPosDevice:
                 pos += 1 + y * buf[pos]
             return pos if pos <= len(buf) else 0
         if c == 0x28:                                  # ESC ( x pL pH ...
-            if len(buf) < 5:
-                return 0
-            total = 5 + buf[3] + 256 * buf[4]
-            return total if len(buf) >= total else 0
-        args = ESC_ARGS.get(c)
-        if args is None:
-            self._unknown(buf[:2])
-            return 2
-        if len(buf) < 2 + args:
-            return 0
-        a = buf[2] if args else 0
+            return _with_length(buf)
+        total = self._fixed(buf, ESC_ARGS)
+        if not total or c not in ESC_ARGS:
+            return total
+        a = buf[2] if total > 2 else 0
         m = self.modes
         if c == 0x40:                                  # ESC @: modes back to power-on, print buffer emptied
             self.modes = _Modes()
@@ -654,7 +655,7 @@ class EscPosDevice:
             self._event(f"drawer kick on pin {2 if a in (0, 48) else 5}")
         elif c in (0x69, 0x6D):                        # ESC i / ESC m: the old cut commands
             self._cut("full" if c == 0x69 else "partial")
-        return 2 + args
+        return total
 
     def _gs(self, buf: bytearray) -> int:
         if len(buf) < 2:
@@ -677,13 +678,10 @@ class EscPosDevice:
         if c == 0x6B:
             return self._barcode(buf)
         if c == 0x28:                                  # GS ( x pL pH ...
-            if len(buf) < 5:
-                return 0
-            size = buf[3] + 256 * buf[4]
-            if len(buf) < 5 + size:
-                return 0
-            self._gs_paren(buf[2], bytes(buf[5:5 + size]))
-            return 5 + size
+            total = _with_length(buf)
+            if total:
+                self._gs_paren(buf[2], bytes(buf[5:total]))
+            return total
         if c == 0x38:                                  # GS 8 L p1..p4 m fn ...: graphics with a 4-byte length
             if len(buf) < 7:
                 return 0
@@ -712,13 +710,10 @@ class EscPosDevice:
                 return 0
             total = 4 + buf[2] * buf[3] * 8
             return total if len(buf) >= total else 0
-        args = GS_ARGS.get(c)
-        if args is None:
-            self._unknown(buf[:2])
-            return 2
-        if len(buf) < 2 + args:
-            return 0
-        a = buf[2] if args else 0
+        total = self._fixed(buf, GS_ARGS)
+        if not total or c not in GS_ARGS:
+            return total
+        a = buf[2] if total > 2 else 0
         m = self.modes
         if c == 0x21:
             m.width, m.height = ((a >> 4) & 7) + 1, (a & 7) + 1
@@ -731,13 +726,21 @@ class EscPosDevice:
                 self._state_changed()
         elif c == 0x72:                                # GS r n: status, in sequence
             if a in (1, 49):
-                self._send(bytes(((0x03 if self.paper in ("near_end", "out") else 0) |
-                                  (0x0C if self.paper == "out" else 0),)))
+                self._send(bytes((self._roll_bits(),)))
             elif a in (2, 50):
                 self._send(b"\x00")
         elif c == 0x2F:
             self._block("[IMAGE downloaded]", "image")
-        return 2 + args
+        return total
+
+    def _fixed(self, buf: bytearray, table: dict[int, int]) -> int:
+        """The length of the fixed-length command at the start of ``buf`` (``table``: how many bytes follow the
+        command letter), 0 while incomplete; an unknown command is counted and skipped as its two bytes."""
+        args = table.get(buf[1])
+        if args is None:
+            self._unknown(buf[:2])
+            return 2
+        return 2 + args if len(buf) >= 2 + args else 0
 
     def _gs_paren(self, kind: int, body: bytes) -> None:
         if kind == 0x6B and len(body) >= 2:            # GS ( k: 2D symbols
@@ -796,20 +799,12 @@ class EscPosDevice:
         if len(buf) < 2:
             return 0
         c = buf[1]
-        if c == 0x28:
-            if len(buf) < 5:
-                return 0
-            total = 5 + buf[3] + 256 * buf[4]
-            return total if len(buf) >= total else 0
-        args = FS_ARGS.get(c)
-        if args is None:
-            self._unknown(buf[:2])
-            return 2
-        if len(buf) < 2 + args:
-            return 0
-        if c == 0x70:
+        if c == 0x28:                                  # FS ( x pL pH ...
+            return _with_length(buf)
+        total = self._fixed(buf, FS_ARGS)
+        if total and c == 0x70:
             self._block(f"[NV IMAGE {buf[2]}]", "image")
-        return 2 + args
+        return total
 
     def _dle(self, buf: bytearray) -> int:
         """A real-time command met in sequence: it was executed when it arrived, so only its length matters."""

@@ -18,7 +18,7 @@ import threading
 from typing import Any
 
 from hal.printer.emulator import EscPosDevice, Receipt
-from hal.sim import PtyLink, Simulator
+from hal.sim import PtyLink, Simulator, open_with
 from hal.url import DeviceURL
 
 log = logging.getLogger("hal.printer.sim")
@@ -365,24 +365,18 @@ def _open(transport: str, url: DeviceURL, listener, name: str | None, options: d
     paper = sim_opts.pop("paper", None)
     slow = sim_opts.pop("slow", None)
     sim = PrinterSim(transport=transport, **sim_opts)
-    try:
-        address = sim.start()
-        if paper:
-            sim.set_paper(str(paper))
-        if slow:
-            sim.set_slow(float(slow))
+    if paper:
+        sim.set_paper(str(paper))
+    if slow:
+        sim.set_slow(float(slow))
+
+    def driver(address: str):
         if transport == "tcp":
-            device = TcpPrinter(f"escpos+tcp://{address}", listener, name=name, **driver_opts)
-        else:
-            driver_opts.setdefault("baud", 19200)
-            device = SerialPrinter(f"escpos+serial://{os.path.abspath(address)}", listener, name=name,
-                                   **driver_opts)
-        device.simulator = sim
-        device.open()
-    except BaseException:
-        sim.stop()
-        raise
-    return device
+            return TcpPrinter(f"escpos+tcp://{address}", listener, name=name, **driver_opts)
+        driver_opts.setdefault("baud", 19200)
+        return SerialPrinter(f"escpos+serial://{os.path.abspath(address)}", listener, name=name, **driver_opts)
+
+    return open_with(sim, driver)
 
 
 def open_tcp(url: DeviceURL, listener=None, *, name: str | None = None, **options: Any):

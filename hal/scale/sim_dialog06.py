@@ -20,6 +20,7 @@ import hashlib
 from hal.scale.dialog06 import ACK, EOT, ENQ, ESC, ETX, NAK, STX, Dialog06Scale
 from hal.scale.sim import LoadCellModel
 from hal.scale.sim_serial import SerialScaleSimulator
+from hal.sim import open_with
 from hal.url import DeviceURL, parse
 
 
@@ -182,11 +183,5 @@ def open_simulated(url: DeviceURL, listener=None, *, name: str | None = None, mo
     sim = Dialog06Simulator(model=model, seed=seed if seed is not None else u.integer("seed", 0),
                             checksum=DemoChecksum(), challenge_every=u.integer("challenge_every", 0, lo=0),
                             rest_s=u.number("rest", 0.3, lo=0.05, hi=5))
-    path = sim.start()
-    device = Dialog06Scale(f"dialog06://{path}", listener, name=name or u.raw, checksum=checksum, **options)
-    device.simulator = sim
-    try:
-        return device.open()
-    except BaseException:
-        device.close()
-        raise
+    return open_with(sim, lambda path: Dialog06Scale(f"dialog06://{path}", listener, name=name or u.raw,
+                                                     checksum=checksum, **options))

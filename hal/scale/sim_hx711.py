@@ -32,7 +32,7 @@ from gpiozero.pins.mock import MockFactory, MockPin
 from hal.scale.calibration import Calibration
 from hal.scale.hx711 import GAINS, Hx711
 from hal.scale.sim import LoadCellModel
-from hal.sim import Simulator
+from hal.sim import Simulator, open_with
 from hal.url import DeviceURL, parse
 
 MAX = (1 << 23) - 1
@@ -385,17 +385,14 @@ def open_simulated(url: DeviceURL, listener=None, *, name: str | None = None, mo
     gain = u.integer("gain", 128)
     sim = Hx711Simulator(model=model, seed=seed if seed is not None else u.integer("seed", 0), rate=rate,
                          powerdown_us=u.number("pd_us", 50_000.0, lo=1.0))
-    sim.start()
-    driver_url = f"hx711:?dout={sim.dout}&sck={sim.sck}&gain={gain}&rate={rate}"
-    for key in ("capacity", "division"):
-        if u.text(key) is not None:
-            driver_url += f"&{key}={u.text(key)}"
-    if u.flag("calibrated", True) and "calibration" not in options:
-        options["calibration"] = sim.calibration(gain)
-    device = Hx711(driver_url, listener, name=name or u.raw, pin_factory=sim.factory, **options)
-    device.simulator = sim
-    try:
-        return device.open()
-    except BaseException:
-        device.close()
-        raise
+
+    def driver(_: str) -> Hx711:
+        driver_url = f"hx711:?dout={sim.dout}&sck={sim.sck}&gain={gain}&rate={rate}"
+        for key in ("capacity", "division"):
+            if u.text(key) is not None:
+                driver_url += f"&{key}={u.text(key)}"
+        if u.flag("calibrated", True) and "calibration" not in options:
+            options["calibration"] = sim.calibration(gain)
+        return Hx711(driver_url, listener, name=name or u.raw, pin_factory=sim.factory, **options)
+
+    return open_with(sim, driver)

@@ -31,7 +31,7 @@ from hal.scale.sics import SicsScale
 from hal.scale.sim import LoadCellModel
 from hal.scale.stability import StabilityDetector
 from hal.scale.toledo import ToledoScale
-from hal.sim import PtyLink, Simulator
+from hal.sim import PtyLink, Simulator, open_with
 from hal.url import DeviceURL, parse
 
 
@@ -453,16 +453,9 @@ class ToledoSimulator(SerialScaleSimulator):
 # ------------------------------------------------------------------------------------------- sim: entries
 
 def _open(driver, sim: SerialScaleSimulator, url: DeviceURL, listener, name, options):
-    path = sim.start()
     query = "&".join(f"{k}={v}" for k, v in url.params.items() if k not in ("seed", "rest"))
-    device = driver(f"{driver.scheme}://{path}" + (f"?{query}" if query else ""), listener,
-                    name=name or url.raw, **options)
-    device.simulator = sim
-    try:
-        return device.open()
-    except BaseException:
-        device.close()
-        raise
+    return open_with(sim, lambda path: driver(f"{driver.scheme}://{path}" + (f"?{query}" if query else ""), listener,
+                                              name=name or url.raw, **options))
 
 
 def open_sics(url: DeviceURL, listener=None, *, name: str | None = None, model: LoadCellModel | None = None,

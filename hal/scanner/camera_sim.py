@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from hal.camera.sim import CameraSim
 from hal.scanner.camera import CameraScanner
+from hal.sim import open_with
 from hal.url import DeviceURL
 
 
@@ -25,14 +26,10 @@ def open_simulated(url: DeviceURL, listener=None, *, name: str | None = None, **
                     hold=url.integer("hold", None, lo=1, hi=1000), move=url.integer("move", None, lo=1, hi=1000),
                     width=url.integer("width", 640, lo=64, hi=4096), height=url.integer("height", 480, lo=64,
                                                                                         hi=4096))
-    address = sim.start()
-    params = {"device": address, "fps": f"{fps:g}"}
-    params.update({k: v for k, v in url.params.items() if k in ("decoder", "symbologies", "gone", "confirm")})
-    try:
-        scanner = CameraScanner("camera:?" + urlencode(params), listener, name=name)
-        scanner.simulator = sim
-        scanner.open()
-    except BaseException:
-        sim.stop()
-        raise
-    return scanner
+
+    def scanner(address: str) -> CameraScanner:
+        params = {"device": address, "fps": f"{fps:g}"}
+        params.update({k: v for k, v in url.params.items() if k in ("decoder", "symbologies", "gone", "confirm")})
+        return CameraScanner("camera:?" + urlencode(params), listener, name=name)
+
+    return open_with(sim, scanner)

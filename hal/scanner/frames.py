@@ -7,14 +7,25 @@ the code; for one configured with a suffix it means the read was cut off, which 
 finished read is checked (printable characters, plus GS = 0x1D kept byte-exact for GS1 element strings), its prefix
 stripped and its AIM id split off, and becomes ``on_scan(data, aim, t)``; anything wrong becomes ``on_error(message,
 t)``. ``t`` is the time the last piece of the read arrived (the moment the suffix was read, when there is one).
+
+:class:`FramedScanner` is what the two drivers share around their framer: the URL parameters that configure it
+(``suffix``, ``timeout_ms``, ``prefix``, ``aim``, ``max_len``), the :class:`hal.base.Reconnector` that owns the
+read loop, the loop's wait up to the pause deadline, and how reads and errors reach the lane.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any, Callable
 
+from hal import events as ev
+from hal.base import Reconnector
 from hal.scanner import aim as aim_ids
-from hal.scanner.errors import BadRead
+from hal.scanner.base import Scanner
+from hal.scanner.errors import BadRead, BadScannerURL
+
+log = logging.getLogger("hal.scanner")
 
 GS = "\x1d"   # GS1 FNC1 separator; the only control character a barcode may carry
 
@@ -148,3 +159,74 @@ class Framer:
 def _join(pieces: list):
     """Join bytes or str pieces alike (the framer never finishes a read without pieces)."""
     return pieces[0][:0].join(pieces)
+
+
+class FramedScanner(Scanner):
+    """Base of the drivers that read a stream and frame it (serial, HID). A subclass sets ``PARAMS`` (the URL
+    parameters it knows) and ``SUFFIXES`` (suffix setting -> does a pause end a read normally?), sets ``poll_s``,
+    builds ``self.framer`` with :meth:`_make_framer` and ``self._reconnector`` with :meth:`_make_reconnector`, and
+    provides ``_connect``, ``_run`` and ``_disconnect`` for the reconnector."""
+
+    PARAMS: frozenset[str] = frozenset()
+    SUFFIXES: dict[str, bool] = {}
+
+    def _check_params(self) -> None:
+        unknown = set(self.url.params) - self.PARAMS
+        if unknown:
+            raise BadScannerURL(f"{self.url.raw}: unknown parameter(s) {', '.join(sorted(unknown))} "
+                                f"(known: {', '.join(sorted(self.PARAMS))})")
+
+    def _suffix(self) -> str:
+        suffix = (self.url.text("suffix") or "auto").lower()
+        if suffix not in self.SUFFIXES:
+            raise BadScannerURL(f"{self.url.raw}: suffix={suffix} is not one of {', '.join(self.SUFFIXES)}")
+        return suffix
+
+    def _make_framer(self, suffix: str, decode: Callable[[Any], str]) -> Framer:
+        u = self.url
+        return Framer(self._scanned, self._garbled, decode=decode, prefix=u.text("prefix") or "",
+                      split_aim=u.flag("aim", True), pause_s=u.number("timeout_ms", 80, lo=5, hi=5000) / 1000,
+                      pause_ends_read=self.SUFFIXES[suffix], max_len=u.integer("max_len", 4096, lo=16))
+
+    def _make_reconnector(self, exists: Callable[[], bool], debounce_s: float) -> Reconnector:
+        return Reconnector(self, connect=self._connect, run=self._run, disconnect=self._disconnect, exists=exists,
+                           debounce_s=debounce_s, poll_s=self.poll_s)
+
+    # ------------------------------------------------------------------------------------------- lifecycle
+
+    def _open_device(self) -> None:
+        first = self._connect()        # fails loudly here; later failures are the reconnector's business
+        self._reconnector.start(first)
+
+    def _close_device(self) -> None:
+        self._reconnector.stop()
+
+    # -------------------------------------------------------------------------------------------- reading
+
+    def _wait(self) -> float:
+        """Called at the top of the read loop: ends a read the scanner has paused after, and says how long the
+        next read may wait (until the pause deadline of the read in progress, at most ``poll_s``)."""
+        now = time.monotonic()
+        self.framer.expire(now)
+        deadline = self.framer.deadline
+        return self.poll_s if deadline is None else min(self.poll_s, max(0.0, deadline - now))
+
+    def _abandon_read(self) -> None:
+        """The connection is going: a half-received read is reported, unless the driver is closing."""
+        if not self._reconnector.stopping.is_set():
+            self.framer.abandon("the scanner went away", time.monotonic())
+
+    def _lose_read(self, what: str, t: float) -> None:
+        """Called from an ``except`` block: log the bug, drop the read in progress and tell the lane it is lost."""
+        log.exception("scanner %s: failed on %s", self.name, what)
+        self.framer.reset()
+        self._garbled("internal error while reading (see the log); this read is lost", t)
+
+    def _scanned(self, data: str, aim: str | None, t: float) -> None:
+        if self.enabled:
+            self.emit(ev.ScanData(data, aim, self.source, t))
+
+    def _garbled(self, message: str, t: float) -> None:
+        log.warning("scanner %s: %s", self.name, message)
+        if self.enabled:
+            self.emit(ev.ErrorEvent(self.family, self.name, message, t))

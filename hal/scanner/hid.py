@@ -21,22 +21,17 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import logging
 import os
 import select
 import stat
 import struct
 import time
 
-from hal import events as ev
-from hal.base import Health, Reconnector
+from hal.base import Health
 from hal.scanner import keymaps
-from hal.scanner.base import Scanner
 from hal.scanner.errors import BadScannerURL, ScannerGrabbed, ScannerNotFound, ScannerUnavailable
-from hal.scanner.frames import Framer
+from hal.scanner.frames import FramedScanner
 from hal.scanner.serial import plugged_in
-
-log = logging.getLogger("hal.scanner")
 
 BY_ID = "/dev/input/by-id"
 EVENT = struct.Struct("llHHi")      # struct input_event: timeval (two C longs), type, code, value
@@ -47,43 +42,26 @@ SUFFIXES = {"auto": True, "none": True, "enter": False}     # does a pause end a
 PARAMS = frozenset({"layout", "suffix", "timeout_ms", "prefix", "aim", "max_len"})
 
 
-class HidScanner(Scanner):
+class HidScanner(FramedScanner):
     source = "hid"
+    PARAMS = PARAMS
+    SUFFIXES = SUFFIXES
 
     def __init__(self, url, listener=None, *, name: str | None = None, debounce_s: float = 0.5,
                  poll_s: float = 0.05):
         super().__init__(url, listener, name=name)
         u = self.url
-        unknown = set(u.params) - PARAMS
-        if unknown:
-            raise BadScannerURL(f"{u.raw}: unknown parameter(s) {', '.join(sorted(unknown))} "
-                                f"(known: {', '.join(sorted(PARAMS))})")
+        self._check_params()
         self.path = u.require_path("the scanner's event device, e.g. hid:///dev/input/by-id/usb-...-event-kbd")
         layout = (u.text("layout") or "us").lower()
         if layout not in keymaps.LAYOUTS:
             raise BadScannerURL(f"{u.raw}: layout={layout} is not one of {', '.join(keymaps.LAYOUTS)}")
-        suffix = (u.text("suffix") or "auto").lower()
-        if suffix not in SUFFIXES:
-            raise BadScannerURL(f"{u.raw}: suffix={suffix} is not one of {', '.join(SUFFIXES)}")
+        suffix = self._suffix()
         self.layout = keymaps.LAYOUTS[layout]
         self.decoder = keymaps.KeyDecoder(self.layout)
         self.poll_s = poll_s
-        self.framer = Framer(self._scanned, self._garbled, decode=str, prefix=u.text("prefix") or "",
-                             split_aim=u.flag("aim", True),
-                             pause_s=u.number("timeout_ms", 80, lo=5, hi=5000) / 1000,
-                             pause_ends_read=SUFFIXES[suffix], max_len=u.integer("max_len", 4096, lo=16))
-        self._reconnector = Reconnector(self, connect=self._connect, run=self._run, disconnect=self._disconnect,
-                                        exists=lambda: os.path.exists(self.path), debounce_s=debounce_s,
-                                        poll_s=poll_s)
-
-    # ------------------------------------------------------------------------------------------- lifecycle
-
-    def _open_device(self) -> None:
-        first = self._connect()
-        self._reconnector.start(first)
-
-    def _close_device(self) -> None:
-        self._reconnector.stop()
+        self.framer = self._make_framer(suffix, decode=str)
+        self._reconnector = self._make_reconnector(lambda: os.path.exists(self.path), debounce_s)
 
     def health(self) -> Health:
         h = super().health()
@@ -132,8 +110,7 @@ class HidScanner(Scanner):
                                      f"use the -event-kbd entry in {BY_ID}") from None
 
     def _disconnect(self, fd: int) -> None:
-        if not self._reconnector.stopping.is_set():
-            self.framer.abandon("the scanner went away", time.monotonic())
+        self._abandon_read()
         try:
             if stat.S_ISCHR(os.fstat(fd).st_mode):
                 fcntl.ioctl(fd, EVIOCGRAB, 0)
@@ -156,11 +133,7 @@ class HidScanner(Scanner):
         pending = b""
         stopping = self._reconnector.stopping
         while not stopping.is_set():
-            now = time.monotonic()
-            self.framer.expire(now)
-            deadline = self.framer.deadline
-            wait = self.poll_s if deadline is None else min(self.poll_s, max(0.0, deadline - now))
-            if not select.select([fd], [], [], wait)[0]:
+            if not select.select([fd], [], [], self._wait())[0]:
                 if is_fifo and self._replaced(fd):
                     raise ScannerUnavailable(f"{self.path} was removed")
                 continue
@@ -177,9 +150,7 @@ class HidScanner(Scanner):
             try:
                 self._events(events, t)
             except Exception:          # a bug in decoding must cost one read, not the scanner
-                log.exception("scanner %s: failed on events %r", self.name, events[:96])
-                self.framer.reset()
-                self._garbled("internal error while reading (see the log); this read is lost", t)
+                self._lose_read(f"events {events[:96]!r}", t)
                 self.decoder.reset()
 
     def _events(self, records: bytes, t: float) -> None:
@@ -201,12 +172,3 @@ class HidScanner(Scanner):
                 self.framer.end(t)
             else:
                 self.framer.feed(ch, t)
-
-    def _scanned(self, data: str, aim: str | None, t: float) -> None:
-        if self.enabled:
-            self.emit(ev.ScanData(data, aim, self.source, t))
-
-    def _garbled(self, message: str, t: float) -> None:
-        log.warning("scanner %s: %s", self.name, message)
-        if self.enabled:
-            self.emit(ev.ErrorEvent(self.family, self.name, message, t))

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import codecs
 import errno
-import logging
 import os
 import re
 import select
@@ -34,13 +33,9 @@ import time
 
 import serial
 
-from hal import events as ev
-from hal.base import Health, Reconnector
-from hal.scanner.base import Scanner
+from hal.base import Health
 from hal.scanner.errors import BadScannerURL, ScannerNotFound, ScannerUnavailable
-from hal.scanner.frames import Framer
-
-log = logging.getLogger("hal.scanner")
+from hal.scanner.frames import FramedScanner
 
 BY_ID = "/dev/serial/by-id"
 # suffix setting -> does a pause end a read normally (True) or cut it off (False)?
@@ -58,45 +53,29 @@ def plugged_in(directory: str = BY_ID) -> str:
     return ", ".join(names) if names else f"none ({directory} is empty or missing)"
 
 
-class SerialScanner(Scanner):
+class SerialScanner(FramedScanner):
     source = "serial"
+    PARAMS = PARAMS
+    SUFFIXES = SUFFIXES
 
     def __init__(self, url, listener=None, *, name: str | None = None, port: serial.SerialBase | None = None,
                  debounce_s: float = 0.5, poll_s: float = 0.05):
         super().__init__(url, listener, name=name)
         u = self.url
-        unknown = set(u.params) - PARAMS
-        if unknown:
-            raise BadScannerURL(f"{u.raw}: unknown parameter(s) {', '.join(sorted(unknown))} "
-                                f"(known: {', '.join(sorted(PARAMS))})")
+        self._check_params()
         self.target = u.require_path("the scanner's port, e.g. serial:///dev/serial/by-id/usb-...-if00")
         self.is_url = "://" in self.target
         self.baudrate = u.integer("baud", 9600, lo=50, hi=4_000_000)
-        suffix = (u.text("suffix") or "auto").lower()
-        if suffix not in SUFFIXES:
-            raise BadScannerURL(f"{u.raw}: suffix={suffix} is not one of {', '.join(SUFFIXES)}")
+        suffix = self._suffix()
         encoding = u.text("encoding") or "utf-8"
         try:
             codecs.lookup(encoding)
         except LookupError:
             raise BadScannerURL(f"{u.raw}: encoding={encoding} is not a known text encoding") from None
         self.poll_s = poll_s
-        self.framer = Framer(self._scanned, self._garbled, decode=lambda raw: raw.decode(encoding),
-                             prefix=u.text("prefix") or "", split_aim=u.flag("aim", True),
-                             pause_s=u.number("timeout_ms", 80, lo=5, hi=5000) / 1000,
-                             pause_ends_read=SUFFIXES[suffix], max_len=u.integer("max_len", 4096, lo=16))
+        self.framer = self._make_framer(suffix, decode=lambda raw: raw.decode(encoding))
         self._given_port = port
-        self._reconnector = Reconnector(self, connect=self._connect, run=self._run, disconnect=self._disconnect,
-                                        exists=self._exists, debounce_s=debounce_s, poll_s=poll_s)
-
-    # ------------------------------------------------------------------------------------------- lifecycle
-
-    def _open_device(self) -> None:
-        first = self._connect()        # fails loudly here; later failures are the reconnector's business
-        self._reconnector.start(first)
-
-    def _close_device(self) -> None:
-        self._reconnector.stop()
+        self._reconnector = self._make_reconnector(self._exists, debounce_s)
 
     def health(self) -> Health:
         h = super().health()
@@ -134,8 +113,7 @@ class SerialScanner(Scanner):
         return ScannerUnavailable(f"cannot open the scanner at {self.target}: {exc}")
 
     def _disconnect(self, port: serial.SerialBase) -> None:
-        if not self._reconnector.stopping.is_set():
-            self.framer.abandon("the scanner went away", time.monotonic())
+        self._abandon_read()
         if port is not self._given_port:
             port.close()
 
@@ -150,19 +128,13 @@ class SerialScanner(Scanner):
             port.timeout = 0
         stopping = self._reconnector.stopping
         while not stopping.is_set():
-            now = time.monotonic()
-            self.framer.expire(now)
-            deadline = self.framer.deadline
-            wait = self.poll_s if deadline is None else min(self.poll_s, max(0.0, deadline - now))
-            chunk = self._read(port, fd, wait)
+            chunk = self._read(port, fd, self._wait())
             if chunk:
                 t = time.monotonic()
                 try:
                     self._take(chunk, t)
                 except Exception:      # a bug in framing must cost one read, not the scanner
-                    log.exception("scanner %s: failed on %r", self.name, chunk[:80])
-                    self.framer.reset()
-                    self._garbled("internal error while reading (see the log); this read is lost", t)
+                    self._lose_read(repr(chunk[:80]), t)
 
     @staticmethod
     def _read(port: serial.SerialBase, fd: int | None, wait: float) -> bytes:
@@ -182,12 +154,3 @@ class SerialScanner(Scanner):
             self.framer.end(t)        # the LF of a CR LF ends an empty read, which the framer ignores
             start = m.end()
         self.framer.feed(chunk[start:], t)
-
-    def _scanned(self, data: str, aim: str | None, t: float) -> None:
-        if self.enabled:
-            self.emit(ev.ScanData(data, aim, self.source, t))
-
-    def _garbled(self, message: str, t: float) -> None:
-        log.warning("scanner %s: %s", self.name, message)
-        if self.enabled:
-            self.emit(ev.ErrorEvent(self.family, self.name, message, t))

@@ -28,8 +28,8 @@ from hal.errors import require
 from hal.scanner import keymaps as km
 from hal.scanner.errors import BadScannerURL, SimulatorUnavailable
 from hal.scanner.hid import EVENT, HidScanner
-from hal.scanner.sim_serial import DEFAULT_CODE, attach
-from hal.sim import Simulator
+from hal.scanner.sim_serial import DEFAULT_CODE
+from hal.sim import Simulator, open_with
 from hal.url import DeviceURL
 
 UINPUT = "/dev/uinput"
@@ -326,12 +326,6 @@ def open_simulated(url: DeviceURL, listener, *, name: str, **options):
     if layout not in km.LAYOUTS or via not in ("auto", "uinput", "fifo"):
         raise BadScannerURL(f"{url.raw}: layout must be one of {', '.join(km.LAYOUTS)} and via one of auto, "
                             f"uinput, fifo")
+    query = f"?{urlencode(params)}" if params else ""
     sim = HidScannerSim(layout=layout, via=via)
-    address = sim.start()
-    try:
-        query = f"?{urlencode(params)}" if params else ""
-        device = HidScanner(f"hid://{address}{query}", listener, name=name, **options)
-    except BaseException:
-        sim.stop()
-        raise
-    return attach(device, sim)
+    return open_with(sim, lambda address: HidScanner(f"hid://{address}{query}", listener, name=name, **options))

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import serial
 
-from hal.sim import PtyLink, Simulator
+from hal.sim import PtyLink, Simulator, open_with
 from hal.scanner.serial import SerialScanner
 from hal.url import DeviceURL
 
@@ -147,16 +147,6 @@ class SerialScannerSim(Simulator):
         return f"plugged in at {self.address}"
 
 
-def attach(device, sim: Simulator):
-    """Open ``device`` with ``sim`` behind it; closing the device stops the simulator, also when opening fails."""
-    device.simulator = sim
-    try:
-        return device.open()
-    except BaseException:
-        device.close()
-        raise
-
-
 def _query(url: DeviceURL) -> str:
     return f"?{urlencode(url.params)}" if url.params else ""
 
@@ -168,22 +158,12 @@ def open_simulated(url: DeviceURL, listener, *, name: str, **options):
     configured alike). The simulator sends CR after each code until told otherwise (``suffix`` command).
     """
     sim = SerialScannerSim(prefix=url.text("prefix") or "")
-    address = sim.start()
-    try:
-        device = SerialScanner(f"serial://{address}{_query(url)}", listener, name=name, **options)
-    except BaseException:
-        sim.stop()
-        raise
-    return attach(device, sim)
+    return open_with(sim, lambda address: SerialScanner(f"serial://{address}{_query(url)}", listener, name=name,
+                                                        **options))
 
 
 def open_loop(url: DeviceURL, listener, *, name: str, **options):
     """``sim:loop``: simulator and driver share one pyserial ``loop://`` port (no pty, no unplugging)."""
     sim = SerialScannerSim(via="loop", prefix=url.text("prefix") or "")
-    sim.start()
-    try:
-        device = SerialScanner(f"serial:loop://{_query(url)}", listener, name=name, port=sim.port, **options)
-    except BaseException:
-        sim.stop()
-        raise
-    return attach(device, sim)
+    return open_with(sim, lambda _: SerialScanner(f"serial:loop://{_query(url)}", listener, name=name, port=sim.port,
+                                                  **options))

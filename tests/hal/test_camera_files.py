@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import cv2
 import numpy as np
@@ -13,16 +12,7 @@ from hal import events as ev
 from hal.camera.errors import CameraNotFound, CameraUnavailable
 from hal.errors import DeviceNotFound, DeviceUnavailable
 from hal.registry import open_device
-
-
-def wait_for(predicate, timeout=10.0, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+from halkit import wait_for
 
 
 def picture(n: int, size=(48, 64)) -> np.ndarray:
@@ -135,13 +125,12 @@ def test_following_a_spool_returns_each_new_frame_once_starting_with_the_newest(
         assert [number(cam.frame()) for _ in range(3)] == [4, 5, 6]
 
 
-def test_a_spool_directory_that_goes_away_is_an_unplugged_camera(tmp_path):
+def test_a_spool_directory_that_goes_away_is_an_unplugged_camera(tmp_path, lane):
     spool_dir = tmp_path / "spool"
     spool_dir.mkdir()
     spool = Spool(spool_dir)
     spool.put(9)
-    events = []
-    with open_device("camera", f"file://{spool_dir}/*.png?follow=1", events.append) as cam:
+    with open_device("camera", f"file://{spool_dir}/*.png?follow=1", lane) as cam:
         cam.frame()
         spool_dir.rename(tmp_path / "away")
         with pytest.raises(CameraUnavailable) as exc:
@@ -152,8 +141,7 @@ def test_a_spool_directory_that_goes_away_is_an_unplugged_camera(tmp_path):
         spool.put(11)
         assert number(cam.frame()) == 11
         assert cam.status == ev.ONLINE
-    statuses = [e.status for e in events if isinstance(e, ev.StatusUpdate)]
-    assert statuses == [ev.ONLINE, ev.OFFLINE, ev.ONLINE]
+    assert lane.statuses() == [ev.ONLINE, ev.OFFLINE, ev.ONLINE]
 
 
 def test_following_a_directory_that_does_not_exist_says_to_start_the_producer(tmp_path):

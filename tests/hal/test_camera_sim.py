@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import cv2
 import numpy as np
@@ -12,16 +11,7 @@ import zxingcpp
 from hal import events as ev
 from hal.camera.files import FileCamera
 from hal.registry import open_device, start_simulator
-
-
-def wait_for(predicate, timeout=15.0, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+from halkit import wait_for
 
 
 def codes_in(frame) -> set[str]:
@@ -83,9 +73,8 @@ def test_an_idle_simulator_writes_links_to_pictures_rendered_once():
         assert os.stat(newest).st_nlink >= 2
 
 
-def test_unplugging_the_simulated_camera_is_seen_by_the_driver():
-    events = []
-    with open_device("camera", "sim:?fps=60", events.append) as cam:
+def test_unplugging_the_simulated_camera_is_seen_by_the_driver(lane):
+    with open_device("camera", "sim:?fps=60", lane) as cam:
         sim = cam.simulator
         cam.frame()
         sim.command("unplug")
@@ -99,7 +88,7 @@ def test_unplugging_the_simulated_camera_is_seen_by_the_driver():
         wait_for(offline, what="OFFLINE")
         sim.command("replug")
         wait_for(lambda: not offline() and cam.status == ev.ONLINE, what="ONLINE")
-    assert [e.status for e in events if isinstance(e, ev.StatusUpdate)] == [ev.ONLINE, ev.OFFLINE, ev.ONLINE]
+    assert lane.statuses() == [ev.ONLINE, ev.OFFLINE, ev.ONLINE]
 
 
 def test_the_standalone_simulator_is_a_file_url_another_program_can_open():

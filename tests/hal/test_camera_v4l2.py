@@ -18,16 +18,7 @@ from hal.camera.errors import CameraNotFound, CameraUnavailable
 from hal.camera.v4l2 import V4l2Camera
 from hal.errors import BadDeviceURL, DeviceNotFound, DeviceUnavailable
 from hal.registry import open_device
-
-
-def wait_for(predicate, timeout=10.0, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+from halkit import wait_for
 
 
 def test_a_missing_camera_says_what_to_plug_in(tmp_path):
@@ -70,11 +61,10 @@ class PictureNode:
         self.opened = False
 
 
-def test_a_pulled_camera_goes_offline_and_comes_back_when_replugged(tmp_path):
+def test_a_pulled_camera_goes_offline_and_comes_back_when_replugged(tmp_path, lane):
     node = str(tmp_path / "usb-Logitech_C270-video-index0.png")
     assert cv2.imwrite(node, np.full((120, 160, 3), 200, np.uint8))
-    events = []
-    cam = V4l2Camera(f"v4l2://{node}?fps=50&gray=1", events.append, capture=PictureNode).open()
+    cam = V4l2Camera(f"v4l2://{node}?fps=50&gray=1", lane, capture=PictureNode).open()
     try:
         assert cam.frame().shape == (120, 160)
         os.unlink(node)                                          # pulled out
@@ -88,15 +78,13 @@ def test_a_pulled_camera_goes_offline_and_comes_back_when_replugged(tmp_path):
         assert cam.health().info["reconnects"] == 1
     finally:
         cam.close()
-    statuses = [e.status for e in events if isinstance(e, ev.StatusUpdate)]
-    assert statuses == [ev.ONLINE, ev.OFFLINE, ev.ONLINE]
+    assert lane.statuses() == [ev.ONLINE, ev.OFFLINE, ev.ONLINE]
 
 
-def test_a_short_glitch_is_not_reported(tmp_path):
+def test_a_short_glitch_is_not_reported(tmp_path, lane):
     node = str(tmp_path / "video-index0.png")
     assert cv2.imwrite(node, np.full((60, 80, 3), 50, np.uint8))
-    events = []
-    cam = V4l2Camera(f"v4l2://{node}?fps=100", events.append, capture=PictureNode).open()
+    cam = V4l2Camera(f"v4l2://{node}?fps=100", lane, capture=PictureNode).open()
     def lost():
         try:
             cam.frame(timeout=0)
@@ -114,4 +102,4 @@ def test_a_short_glitch_is_not_reported(tmp_path):
         assert cam.frame() is not None
     finally:
         cam.close()
-    assert [e.status for e in events if isinstance(e, ev.StatusUpdate)] == [ev.ONLINE]
+    assert lane.statuses() == [ev.ONLINE]

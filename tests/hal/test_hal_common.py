@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 import pytest
@@ -14,15 +13,7 @@ from hal.errors import BadDeviceURL, HalError, MissingLibrary, require
 from hal.registry import open_device
 from hal.sim import PtyLink, Simulator
 from hal.url import parse
-
-
-def wait_for(predicate, timeout=5.0, step=0.01):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
+from halkit import wait_for
 
 
 # ------------------------------------------------------------------------------------------------------ URLs
@@ -175,48 +166,40 @@ class LineDevice(Device):
         self.rec.stop()
 
 
-def test_an_unplugged_device_is_reported_offline_once_and_comes_back():
+def test_an_unplugged_device_is_reported_offline_once_and_comes_back(lane):
     link = PtyLink("usb-Test_Scanner-if00")
     path = link.start()
-    got: list = []
-    lock = threading.Lock()
-
-    def listen(e):
-        with lock:
-            got.append(e)
-
-    dev = LineDevice(f"test://{path}", listen)
+    dev = LineDevice(f"test://{path}", lane)
     try:
         dev.open()
         link.write(b"one\r")
-        assert wait_for(lambda: "one" in got)
+        assert wait_for(lambda: "one" in lane.since())
         link.unplug()
-        assert wait_for(lambda: any(getattr(e, "status", None) == ev.OFFLINE for e in got))
+        assert wait_for(lambda: ev.OFFLINE in lane.statuses())
         time.sleep(0.2)
-        assert sum(getattr(e, "status", None) == ev.OFFLINE for e in got) == 1
+        assert lane.statuses().count(ev.OFFLINE) == 1
         link.replug()
         assert wait_for(lambda: dev.status == ev.ONLINE, timeout=2.0)
         link.write(b"two\r")
-        assert wait_for(lambda: "two" in got)
+        assert wait_for(lambda: "two" in lane.since())
         assert dev.rec.reconnects == 1
     finally:
         dev.close()
         link.stop()
 
 
-def test_a_short_blip_is_not_reported():
+def test_a_short_blip_is_not_reported(lane):
     link = PtyLink("usb-Test_Blip-if00")
     path = link.start()
-    got: list = []
-    dev = LineDevice(f"test://{path}", got.append)
+    dev = LineDevice(f"test://{path}", lane)
     try:
         dev.open()
         link.unplug()
         link.replug()
         assert wait_for(lambda: dev.rec.reconnects == 1, timeout=2.0)
         link.write(b"after\r")
-        assert wait_for(lambda: "after" in got)
-        assert not any(getattr(e, "status", None) == ev.OFFLINE for e in got)
+        assert wait_for(lambda: "after" in lane.since())
+        assert ev.OFFLINE not in lane.statuses()
     finally:
         dev.close()
         link.stop()

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from hal.registry import start_simulator
-
-
-def wait_for(predicate, timeout=10.0, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+from halkit import wait_for
 
 
 def test_the_console_prints_every_change_of_the_lamps():

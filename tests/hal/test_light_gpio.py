@@ -4,7 +4,6 @@ mock pins the driver really drives."""
 from __future__ import annotations
 
 import importlib.util
-import time
 
 import pytest
 from gpiozero.pins.mock import MockFactory
@@ -12,16 +11,7 @@ from gpiozero.pins.mock import MockFactory
 from hal.errors import BadDeviceURL, DeviceUnavailable, MissingLibrary
 from hal.light.gpio import GpioLight
 from hal.registry import open_device
-
-
-def wait_for(predicate, timeout=10.0, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+from halkit import wait_for
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 
 import pytest
 
@@ -20,17 +19,9 @@ from hal.printer.ledger import SENDING, JobLedger
 from hal.printer.receipt import render
 from hal.printer.sim import PrinterSim
 from hal.registry import open_device
+from halkit import wait_for
 
 TRANSPORTS = ["sim:tcp", "sim:serial"]
-
-
-def wait_for(predicate, timeout=5.0, step=0.005):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def receipt(tag: str = "A", items: int = 12) -> bytes:
@@ -54,10 +45,8 @@ def copies(sim: PrinterSim, data: bytes) -> int:
 
 
 @pytest.fixture(params=TRANSPORTS)
-def lane_printer(request):
-    events: list = []
-    dev = open_device("printer", request.param, events.append, watch=0, timeout=0.3)
-    dev.events = events
+def lane_printer(request, lane):
+    dev = open_device("printer", request.param, lane, watch=0, timeout=0.3)
     yield dev
     dev.close()
 
@@ -138,7 +127,7 @@ def test_cover_open_before_the_job_refuses_and_mid_job_interrupts(lane_printer):
     sim.command("cover close")
 
     sim.set_slow(0.01)
-    opener = threading.Thread(target=lambda: wait_for(lambda: sim.device.lines_printed >= 3)
+    opener = threading.Thread(target=lambda: wait_for(lambda: sim.device.lines_printed >= 3, step=0.005)
                               and sim.set_cover(True))
     opener.start()
     interrupted = lane_printer.print_job("txn-5", data)
@@ -222,25 +211,24 @@ def test_waiting_for_a_process_id_the_printer_never_sends_fails_with_advice():
         dev.close()
 
 
-def test_status_changes_reach_the_lane(lane_printer):
-    sim, events = lane_printer.simulator, lane_printer.events
+def test_status_changes_reach_the_lane(lane_printer, lane):
+    sim = lane_printer.simulator
     assert lane_printer.status == ev.PAPER_OK
     sim.command("paper near-end")
     assert lane_printer.status().paper == "near_end" and lane_printer.status().ready
-    assert [e.status for e in events if e.status == ev.PAPER_NEAR_EMPTY]
+    assert ev.PAPER_NEAR_EMPTY in lane.statuses()
     assert lane_printer.print_job("txn-13", receipt()).outcome == "printed"     # near end still prints
     health = lane_printer.health()
     assert health.ok and health.info["paper"] == "near_end" and health.info["connected"]
 
 
 @pytest.mark.parametrize("options", ["asb=1", "watch=0.05"])
-def test_paper_out_is_reported_without_asking(options):
-    events: list = []
-    dev = open_device("printer", f"sim:tcp?{options}", events.append)
+def test_paper_out_is_reported_without_asking(options, lane):
+    dev = open_device("printer", f"sim:tcp?{options}", lane)
     try:
         dev.simulator.command("paper out")
-        assert wait_for(lambda: any(e.status == ev.PAPER_EMPTY for e in events))
+        assert wait_for(lambda: ev.PAPER_EMPTY in lane.statuses())
         dev.simulator.command("paper ok")
-        assert wait_for(lambda: events[-1].status == ev.PAPER_OK)
+        assert wait_for(lambda: lane.statuses()[-1] == ev.PAPER_OK)
     finally:
         dev.close()

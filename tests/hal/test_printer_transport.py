@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import time
 
 import pytest
 
@@ -19,17 +18,9 @@ from hal.printer.errors import BadPrinterOption, PrinterNotFound
 from hal.printer.receipt import render
 from hal.printer.sim import PrinterSim, TcpPrinterSim
 from hal.registry import open_device, start_simulator
+from halkit import wait_for
 
 TRANSPORTS = ["sim:tcp", "sim:serial"]
-
-
-def wait_for(predicate, timeout=5.0, step=0.005):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def small_receipt(text: str) -> bytes:
@@ -72,9 +63,8 @@ def test_the_cutter_error_is_recovered_on_request():
         assert dev.print_job("r1", small_receipt("x")).outcome == "printed"
 
 
-def test_the_network_printer_restarts_and_the_driver_reconnects():
-    events: list = []
-    with open_device("printer", "sim:tcp", events.append, watch=0.05) as dev:
+def test_the_network_printer_restarts_and_the_driver_reconnects(lane):
+    with open_device("printer", "sim:tcp", lane, watch=0.05) as dev:
         sim = dev.simulator
         port = sim.port
         sim.unplug()
@@ -109,7 +99,7 @@ def lines_receipt(n: int = 40) -> bytes:
 
 def break_mid_job(dev, how):
     sim = dev.simulator
-    breaker = threading.Thread(target=lambda: wait_for(lambda: sim.device.lines_printed >= 3) and how())
+    breaker = threading.Thread(target=lambda: wait_for(lambda: sim.device.lines_printed >= 3, step=0.005) and how())
     breaker.start()
     result = dev.print_job("r2", lines_receipt())
     breaker.join()

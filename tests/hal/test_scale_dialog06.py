@@ -16,7 +16,8 @@ from hal.scale.dialog06 import ESC, price_record
 from hal.scale.errors import (BelowMinimum, BelowZero, ChecksumRequired, NoWeightChange, ProduceOverload,
                               ProduceScaleError, ProduceScaleMotion, RecordRejected, ScaleNotAnswering)
 from hal.scale.sim_dialog06 import DemoChecksum
-from test_scale_kit import Events, quick_model, wait_until
+from halkit import wait_for
+from test_scale_kit import Events, quick_model
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def scale(request):
 def put_on(scale, grams: float) -> None:
     """Place produce and wait until the scale itself has seen it come to rest."""
     scale.simulator.command(f"place {grams}")
-    wait_until(lambda: scale.simulator.snapshot().stable and abs(scale.simulator.snapshot().gross
+    wait_for(lambda: scale.simulator.snapshot().stable and abs(scale.simulator.snapshot().gross
                                                                   - scale.simulator.model.load_g) < 3, 5)
 
 
@@ -84,7 +85,7 @@ def test_out_of_range_weights_give_clear_errors(scale, grams, error):
         put_on(scale, grams)
     else:                                    # the pan lifted: the scale reads below zero, and moves
         scale.simulator.command(f"place {grams}")
-        wait_until(lambda: scale.simulator.snapshot().gross < -100, 5)
+        wait_for(lambda: scale.simulator.snapshot().gross < -100, 5)
     with pytest.raises(error) as info:
         scale.weigh(199)
     assert info.value.shopper and info.value.code in ("30", "31", "32")
@@ -155,7 +156,7 @@ def test_unplug_and_silence(scale):
     with pytest.raises(ScaleNotAnswering):
         scale.weigh(100)
     scale.simulator.command("replug")
-    wait_until(lambda: scale.status == ev.ONLINE, 5)
+    wait_for(lambda: scale.status == ev.ONLINE, 5)
     put_on(scale, 800)
     assert scale.weigh(100).grams == 800
     mark = e.mark()

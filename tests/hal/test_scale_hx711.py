@@ -18,7 +18,8 @@ from hal.scale.calibration import Calibration, calibrate
 from hal.scale.errors import CalibrationFailed
 from hal.scale.hx711 import Hx711, to_signed
 from hal.scale.sim_hx711 import Hx711Simulator
-from test_scale_kit import Events, quick_model, wait_until
+from halkit import wait_for
+from test_scale_kit import Events, quick_model
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_a_read_preempted_long_enough_to_power_the_chip_down_is_survived(scale):
     mark = e.mark()
     for _ in range(6):
         scale.simulator.command("stall")
-        wait_until(lambda: not scale.simulator.chip._stall, 5, "the stalled read")
+        wait_for(lambda: not scale.simulator.chip._stall, 5, what="the stalled read")
     place(scale, 300)
     e.weight(ev.STABLE, mark, near=1000)
     assert scale.simulator.chip.stats["power_downs"] >= 7   # the open's reset and the six stalls
@@ -115,8 +116,8 @@ def test_one_spurious_edge_switches_channel_for_one_sample_without_a_wrong_weigh
     mark = e.mark()
     for _ in range(3):
         scale.simulator.command("glitch 1")       # 26 pulses: channel B for the next conversion
-        wait_until(lambda: scale.simulator.chip._glitch == 0, 5)
-        wait_until(lambda: scale.simulator.chip.gain == ("A", 128), 5)
+        wait_for(lambda: scale.simulator.chip._glitch == 0, 5)
+        wait_for(lambda: scale.simulator.chip.gain == ("A", 128), 5)
     place(scale, 100)
     e.weight(ev.STABLE, mark, near=1000)
     assert [x.grams for x in e.since(mark) if isinstance(x, ev.WeightEvent) and x.kind == ev.STABLE] \
@@ -127,7 +128,7 @@ def test_power_down_and_up(scale):
     e = scale.events
     e.weight(ev.STABLE, near=0.0)
     scale.power_down()
-    wait_until(lambda: not scale.simulator.chip.powered, 5, "the chip powered down")
+    wait_for(lambda: not scale.simulator.chip.powered, 5, what="the chip powered down")
     place(scale, 640)
     scale.power_up()
     assert scale.simulator.chip.powered

@@ -1,74 +1,28 @@
-"""Helpers shared by the scale tests (no tests here): an event recorder to wait on, and a polling wait.
-
-Waits are generous and poll for outcomes; nothing asserts on how long something took.
+"""Helpers shared by the scale tests (no tests here): the lane's ear with the scale's waits, a quick platform model
+and the opened serial scale the MT-SICS and Toledo tests share.
 """
 
 from __future__ import annotations
 
 import random
-import threading
-import time
-from typing import Callable
 
 from hal import events as ev
+from hal.registry import open_device
 from hal.scale.sim import LoadCellModel
+from halkit import WAIT_S, Lane
 
 
-class Events:
-    """A device listener that keeps every event; tests wait for the one they expect."""
-
-    def __init__(self) -> None:
-        self.items: list[object] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, event: object) -> None:
-        with self._cond:
-            self.items.append(event)
-            self._cond.notify_all()
-
-    def mark(self) -> int:
-        with self._cond:
-            return len(self.items)
-
-    def since(self, mark: int) -> list[object]:
-        with self._cond:
-            return list(self.items[mark:])
-
-    def wait_for(self, pred: Callable[[object], bool], since: int = 0, timeout: float = 10.0, what: str = ""):
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for item in self.items[since:]:
-                    if pred(item):
-                        return item
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no event {what or pred} within {timeout} s; got {self.items[since:]}")
-                self._cond.wait(left)
+class Events(Lane):
+    """What the lane hears from a scale; tests wait for the weight or status they expect."""
 
     def weight(self, kind: str, since: int = 0, near: float | None = None, tol: float = 2.0,
-               timeout: float = 10.0) -> ev.WeightEvent:
+               timeout: float = WAIT_S) -> ev.WeightEvent:
         def ok(e):
             return isinstance(e, ev.WeightEvent) and e.kind == kind and (near is None or abs(e.grams - near) <= tol)
-        return self.wait_for(ok, since, timeout, f"{kind} {near if near is not None else ''}")
-
-    def status(self, status: str, since: int = 0, timeout: float = 10.0) -> ev.StatusUpdate:
-        return self.wait_for(lambda e: isinstance(e, ev.StatusUpdate) and e.status == status, since, timeout,
-                             f"status {status}")
+        return self.wait_event(ok, since, timeout, f"{kind} {near if near is not None else ''}")
 
     def kinds(self, since: int = 0) -> list[str]:
         return [e.kind for e in self.since(since) if isinstance(e, ev.WeightEvent)]
-
-
-def wait_until(fn: Callable[[], object], timeout: float = 10.0, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition {what or fn} not met within {timeout} s")
-        time.sleep(0.02)
 
 
 def quick_model(seed: int = 1, **kw) -> LoadCellModel:
@@ -76,3 +30,17 @@ def quick_model(seed: int = 1, **kw) -> LoadCellModel:
     kw.setdefault("ring_s", 0.04)
     kw.setdefault("noise_g", 0.3)
     return LoadCellModel(random.Random(seed), **kw)
+
+
+def opened_serial_scale(request, url: str):
+    """The body of a ``scale`` fixture for a serial scale at ``url``; parametrize it indirectly with a URL, options,
+    or (URL, options)."""
+    events = Events()
+    param = getattr(request, "param", url)
+    url, opts = (param, {}) if isinstance(param, str) else (url, param) if isinstance(param, dict) else param
+    opts = {"silent_after_s": 1.0, **opts}
+    device = open_device("scale", url, events, model=quick_model(), window_s=0.2, reply_timeout_s=0.4,
+                         debounce_s=0.2, range_hold_s=0.2, **opts)
+    device.events = events
+    yield device
+    device.close()

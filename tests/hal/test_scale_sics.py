@@ -15,7 +15,7 @@ from hal import events as ev
 from hal.registry import open_device, start_simulator
 from hal.scale.errors import OutOfZeroRange, ScaleMoving, ScaleNotFound
 from hal.scale.sics import parse_line
-from test_scale_kit import Events, quick_model
+from test_scale_kit import opened_serial_scale
 
 
 URL = "sim:sics?rest=0.15"      # the simulated scale calls a load at rest after 0.15 s (default 0.3 s)
@@ -24,15 +24,7 @@ URL = "sim:sics?rest=0.15"      # the simulated scale calls a load at rest after
 @pytest.fixture
 def scale(request):
     """An opened scale; parametrize indirectly with a URL, options, or (URL, options)."""
-    events = Events()
-    param = getattr(request, "param", URL)
-    url, opts = (param, {}) if isinstance(param, str) else (URL, param) if isinstance(param, dict) else param
-    opts = {"silent_after_s": 1.0, **opts}
-    device = open_device("scale", url, events, model=quick_model(), window_s=0.2, reply_timeout_s=0.4,
-                         debounce_s=0.2, range_hold_s=0.2, **opts)
-    device.events = events
-    yield device
-    device.close()
+    yield from opened_serial_scale(request, URL)
 
 
 @pytest.mark.parametrize("scale", [URL, URL + "&mode=poll&unit=g"], indirect=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from hal import events as ev
-from hal.registry import open_device
 from hal.scale.errors import OutOfZeroRange
 from hal.scale.toledo import parse_reply
-from test_scale_kit import Events, quick_model, wait_until
+from halkit import wait_for
+from test_scale_kit import opened_serial_scale
 
 
 URL = "sim:toledo?rest=0.15"      # the simulated scale calls a load at rest after 0.15 s (default 0.3 s)
@@ -21,15 +21,7 @@ URL = "sim:toledo?rest=0.15"      # the simulated scale calls a load at rest aft
 @pytest.fixture
 def scale(request):
     """An opened scale; parametrize indirectly with a URL, options, or (URL, options)."""
-    events = Events()
-    param = getattr(request, "param", URL)
-    url, opts = (param, {}) if isinstance(param, str) else (URL, param) if isinstance(param, dict) else param
-    opts = {"silent_after_s": 1.0, **opts}
-    device = open_device("scale", url, events, model=quick_model(), window_s=0.2, reply_timeout_s=0.4,
-                         debounce_s=0.2, range_hold_s=0.2, **opts)
-    device.events = events
-    yield device
-    device.close()
+    yield from opened_serial_scale(request, URL)
 
 
 @pytest.mark.parametrize("scale", [URL + "&unit=lb"], indirect=True)
@@ -68,7 +60,7 @@ def test_zero_command_and_overload(scale):
     e.weight(ev.STABLE, mark, near=0.0, tol=1.0)
     sim = scale.simulator
     sim.command("place 3000")
-    wait_until(lambda: sim.snapshot().stable and sim.snapshot().gross == 3000, 5, "the scale at rest")
+    wait_for(lambda: sim.snapshot().stable and sim.snapshot().gross == 3000, 5, what="the scale at rest")
     with pytest.raises(OutOfZeroRange):
         scale.zero()
     mark = e.mark()

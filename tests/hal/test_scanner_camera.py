@@ -3,7 +3,6 @@ it has left and come back; smudged labels and a covered lens give nothing; the c
 
 from __future__ import annotations
 
-import threading
 import time
 
 import cv2
@@ -15,44 +14,13 @@ from hal.errors import BadDeviceURL, DeviceNotFound
 from hal.registry import open_device
 from hal.scanner.camera import CameraScanner, InView, camera_url
 from hal.scanner.decode import Decoded
+from halkit import wait_for
 
 MILK = "4006381333931"
 BREAD = "96385074"
 # 30 frames/s, a packet moved in over 5 frames, held still for 6, moved out over 5, "gone" after 0.3 s (9 frames):
 # a pass takes about two thirds of a second.
 SIM = "sim:camera?fps=30&move=5&hold=6&gone=0.3"
-
-
-def wait_for(predicate, timeout=20.0, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Lane:
-    """What the lane sees of the scanner: its events, collected from the scanner's thread."""
-
-    def __init__(self):
-        self.events = []
-        self.lock = threading.Lock()
-
-    def __call__(self, event):
-        with self.lock:
-            self.events.append(event)
-
-    @property
-    def scans(self):
-        with self.lock:
-            return [(e.data, e.aim, e.source) for e in self.events if isinstance(e, ev.ScanData)]
-
-    @property
-    def statuses(self):
-        with self.lock:
-            return [e.status for e in self.events if isinstance(e, ev.StatusUpdate)]
 
 
 def played_out(scanner) -> None:
@@ -65,59 +33,54 @@ def played_out(scanner) -> None:
 
 
 @pytest.mark.parametrize("decoder", ["zxing", "zbar"])
-def test_a_packet_passing_the_camera_is_scanned_once_and_again_when_it_comes_back(decoder):
-    lane = Lane()
+def test_a_packet_passing_the_camera_is_scanned_once_and_again_when_it_comes_back(decoder, lane):
     with open_device("scanner", f"{SIM}&decoder={decoder}", lane) as scanner:
         assert isinstance(scanner, CameraScanner) and scanner.decoder.name == decoder
         scanner.simulator.command(f"scan {MILK}")
         played_out(scanner)
-        assert lane.scans == [(MILK, "]E0", "camera")]     # in view for many frames, reported once
+        assert lane.reads() == [(MILK, "]E0", "camera")]     # in view for many frames, reported once
         scanner.simulator.command(f"scan {MILK}")          # the shopper scans a second bottle
         played_out(scanner)
-        assert lane.scans == [(MILK, "]E0", "camera")] * 2
+        assert lane.reads() == [(MILK, "]E0", "camera")] * 2
 
 
-def test_a_packet_held_under_the_camera_is_scanned_once_until_taken_away():
-    lane = Lane()
+def test_a_packet_held_under_the_camera_is_scanned_once_until_taken_away(lane):
     with open_device("scanner", SIM, lane) as scanner:
         sim = scanner.simulator
         sim.command(f"show {BREAD}")
-        wait_for(lambda: lane.scans, what="the scan")
+        wait_for(lane.scans, what="the scan")
         frames = scanner.frames
         wait_for(lambda: scanner.frames >= frames + 20, what="20 more frames with the packet in view")
-        assert lane.scans == [(BREAD, "]E4", "camera")]
+        assert lane.reads() == [(BREAD, "]E4", "camera")]
         sim.command("clear")
         played_out(scanner)
         sim.command(f"scan {MILK}")
         played_out(scanner)
-        assert lane.scans == [(BREAD, "]E4", "camera"), (MILK, "]E0", "camera")]
+        assert lane.reads() == [(BREAD, "]E4", "camera"), (MILK, "]E0", "camera")]
 
 
-def test_smudged_labels_and_a_covered_lens_give_no_scan():
-    lane = Lane()
+def test_smudged_labels_and_a_covered_lens_give_no_scan(lane):
     with open_device("scanner", SIM, lane) as scanner:
         scanner.simulator.command("garbled")
         scanner.simulator.command("blank 10")
         played_out(scanner)
         assert scanner.frames > 30
-        assert lane.scans == []
+        assert lane.reads() == []
 
 
-def test_a_disabled_scanner_discards_what_it_sees():
-    lane = Lane()
+def test_a_disabled_scanner_discards_what_it_sees(lane):
     with open_device("scanner", SIM, lane) as scanner:
         scanner.enable(False)
         scanner.simulator.command(f"scan {MILK}")
         played_out(scanner)
-        assert lane.scans == []
+        assert lane.reads() == []
         scanner.enable(True)
         scanner.simulator.command(f"scan {MILK}")
         played_out(scanner)
-        assert lane.scans == [(MILK, "]E0", "camera")]
+        assert lane.reads() == [(MILK, "]E0", "camera")]
 
 
-def test_the_camera_going_away_makes_the_scanner_offline_and_it_scans_again_when_back():
-    lane = Lane()
+def test_the_camera_going_away_makes_the_scanner_offline_and_it_scans_again_when_back(lane):
     with open_device("scanner", SIM, lane) as scanner:
         sim = scanner.simulator
         sim.command("unplug")
@@ -127,11 +90,11 @@ def test_the_camera_going_away_makes_the_scanner_offline_and_it_scans_again_when
         wait_for(lambda: scanner.status == ev.ONLINE, what="ONLINE")
         sim.command(f"scan {MILK}")
         played_out(scanner)
-        assert lane.scans == [(MILK, "]E0", "camera")]
-    assert lane.statuses == [ev.ONLINE, ev.OFFLINE, ev.ONLINE]
+        assert lane.reads() == [(MILK, "]E0", "camera")]
+    assert lane.statuses() == [ev.ONLINE, ev.OFFLINE, ev.ONLINE]
 
 
-def test_a_camera_scanner_on_a_recording_of_image_files(tmp_path):
+def test_a_camera_scanner_on_a_recording_of_image_files(tmp_path, lane):
     """camera:?device=file://... with the camera's own parameters passed through."""
     scene = Scene(seed=5)
     milk = make_product(MILK, 3)
@@ -140,7 +103,6 @@ def test_a_camera_scanner_on_a_recording_of_image_files(tmp_path):
     for i, frame in enumerate(frames):
         assert cv2.imwrite(str(tmp_path / f"f{i:03d}.png"), frame)
     (tmp_path / "f007x.png").write_bytes(b"\x89PNG truncated")     # a broken file among the frames
-    lane = Lane()
     # fps=0 inside device= is the camera's (one file per frame asked for); fps=120 after it is the scanner's.
     url = f"camera:?device=file://{tmp_path}/*.png?fps=0&loop=0&fps=120&gone=0.1"
     with open_device("scanner", url, lane) as scanner:
@@ -150,7 +112,7 @@ def test_a_camera_scanner_on_a_recording_of_image_files(tmp_path):
         frames_then = scanner.frames
         time.sleep(0.1)                                  # nothing new comes: the last picture is not decoded again
         assert scanner.frames == frames_then
-    assert lane.scans == [(MILK, "]E0", "camera")]
+    assert lane.reads() == [(MILK, "]E0", "camera")]
 
 
 def test_a_scanner_without_a_camera_says_which_to_give():

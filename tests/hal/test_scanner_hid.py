@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import stat
 import string
-import threading
-import time
 
 import pytest
 
@@ -19,61 +17,10 @@ from hal.scanner import keymaps as km
 from hal.scanner.errors import ScannerNotFound, ScannerUnavailable, SimulatorUnavailable
 from hal.scanner.hid import HidScanner
 from hal.scanner.sim_hid import UINPUT, HidScannerSim
+from halkit import Lane
 
-WAIT_S = 10.0
 NO_UINPUT = f"{UINPUT} does not exist here (no uinput kernel module in this container)"
 PRINTABLE = "".join(chr(c) for c in range(0x20, 0x7F))
-
-
-class Lane:
-    """Collects what the scanner tells the lane; ``wait`` polls for an outcome instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.events: list[object] = []
-        self._cv = threading.Condition()
-
-    def __call__(self, event: object) -> None:
-        with self._cv:
-            self.events.append(event)
-            self._cv.notify_all()
-
-    def scans(self) -> list[ev.ScanData]:
-        with self._cv:
-            return [e for e in self.events if isinstance(e, ev.ScanData)]
-
-    def codes(self) -> list[str]:
-        return [s.data for s in self.scans()]
-
-    def errors(self) -> list[str]:
-        with self._cv:
-            return [e.message for e in self.events if isinstance(e, ev.ErrorEvent)]
-
-    def statuses(self) -> list[str]:
-        with self._cv:
-            return [e.status for e in self.events if isinstance(e, ev.StatusUpdate)]
-
-    def wait(self, outcome, timeout: float = WAIT_S) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._cv:
-            while not outcome():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cv.wait(min(left, 0.01))
-            return True
-
-    def wait_scans(self, n: int) -> list[str]:
-        assert self.wait(lambda: len(self.scans()) >= n), f"expected {n} scans, got {self.events}"
-        return self.codes()
-
-    def wait_errors(self, n: int) -> list[str]:
-        assert self.wait(lambda: len(self.errors()) >= n), f"expected {n} errors, got {self.events}"
-        return self.errors()
-
-
-@pytest.fixture
-def lane() -> Lane:
-    return Lane()
 
 
 def hid(lane: Lane, query: str = ""):

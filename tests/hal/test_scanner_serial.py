@@ -19,61 +19,7 @@ from hal.registry import open_device, start_simulator
 from hal.scanner.errors import BadScannerURL, ScannerNotFound
 from hal.scanner.serial import SerialScanner
 from hal.scanner.sim_serial import SerialScannerSim
-
-WAIT_S = 10.0     # generous: only a failing test waits this long
-
-
-class Lane:
-    """Collects what the scanner tells the lane; ``wait`` polls for an outcome instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.events: list[object] = []
-        self._cv = threading.Condition()
-
-    def __call__(self, event: object) -> None:
-        with self._cv:
-            self.events.append(event)
-            self._cv.notify_all()
-
-    def scans(self) -> list[ev.ScanData]:
-        with self._cv:
-            return [e for e in self.events if isinstance(e, ev.ScanData)]
-
-    def codes(self) -> list[str]:
-        return [s.data for s in self.scans()]
-
-    def errors(self) -> list[ev.ErrorEvent]:
-        with self._cv:
-            return [e for e in self.events if isinstance(e, ev.ErrorEvent)]
-
-    def statuses(self) -> list[str]:
-        with self._cv:
-            return [e.status for e in self.events if isinstance(e, ev.StatusUpdate)]
-
-    def wait(self, outcome, timeout: float = WAIT_S) -> bool:
-        """Wait until ``outcome()`` holds; it is re-checked on every event and every 10 ms (it may watch the
-        device or the log rather than the events)."""
-        deadline = time.monotonic() + timeout
-        with self._cv:
-            while not outcome():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cv.wait(min(left, 0.01))
-            return True
-
-    def wait_scans(self, n: int) -> list[str]:
-        assert self.wait(lambda: len(self.scans()) >= n), f"expected {n} scans, got {self.events}"
-        return self.codes()
-
-    def wait_errors(self, n: int) -> list[str]:
-        assert self.wait(lambda: len(self.errors()) >= n), f"expected {n} errors, got {self.events}"
-        return [e.message for e in self.errors()]
-
-
-@pytest.fixture
-def lane() -> Lane:
-    return Lane()
+from halkit import WAIT_S
 
 
 @pytest.fixture
