@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:      # python-escpos logs every connection on the root logger
+        handler.addFilter(_quiet_escpos)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
@@ -32,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _quiet_escpos(record: logging.LogRecord) -> bool:
+    return not (record.levelno < logging.WARNING and f"{os.sep}escpos{os.sep}" in record.pathname)
 
 
 def build_parser() -> argparse.ArgumentParser:
