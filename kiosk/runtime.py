@@ -25,8 +25,8 @@ from kiosk.domain.item import Item
 from kiosk.journal import Journal, Recovery
 from kiosk.lane import effects as fx
 from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, AttendantSignedOut, AttendantSignInFailed,
-                               DeviceStatus, Event, LaneStarted, PaymentResult, PrintResult, Scanned, Tick, Touched,
-                               WeightSettled)
+                               DeviceStatus, Event, LaneStarted, PaymentResult, PaymentStep, PrintResult, Scanned,
+                               Tick, Touched, WeightSettled)
 from kiosk.lane.reducer import REDUCER_VERSION, initial_state, next_deadline, reduce
 from kiosk.lane.state import WELCOME, LaneState
 
@@ -138,8 +138,13 @@ class LaneRuntime:
         return self.submit(WeightSettled(self.clock(), round(float(grams), 1)))
 
     def payment_result(self, ref: str, outcome: str, amount_cents: int = 0, method: str = "card",
-                       message: str | None = None, receipt_lines: tuple[str, ...] = ()) -> list:
-        return self.submit(PaymentResult(self.clock(), ref, outcome, amount_cents, method, message, receipt_lines))
+                       message: str | None = None, receipt_lines: tuple[str, ...] = (),
+                       receipt_no: str | None = None) -> list:
+        return self.submit(PaymentResult(self.clock(), ref, outcome, amount_cents, method, message, receipt_lines,
+                                         receipt_no))
+
+    def payment_step(self, ref: str, step: str, baseline: str | None = None, detail: str = "") -> list:
+        return self.submit(PaymentStep(self.clock(), ref, step, baseline, detail))
 
     def print_result(self, job: str, ok: bool, message: str | None = None) -> list:
         return self.submit(PrintResult(self.clock(), job, ok, message))

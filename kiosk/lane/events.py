@@ -107,6 +107,24 @@ class PaymentResult:
     method: str = "card"
     message: str | None = None        # terminal's text or result code, for the attendant and the journal
     receipt_lines: tuple[str, ...] = ()
+    receipt_no: str | None = None     # the terminal's receipt number of the transaction (what a reversal names)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentStep:
+    """A step of the payment saga, journaled before it is taken (kiosk/payment/saga.py).
+
+    ``step``: ``authorising`` (the authorisation is about to go to the terminal; ``baseline`` is the receipt number
+    of the terminal's last transaction before it, so that recovery can tell whether a new one happened),
+    ``recovering`` (the outcome was lost: the terminal is being asked), ``reversing`` (an approval that no sale may
+    keep is being reversed; ``baseline`` is the receipt number being reversed).
+    """
+
+    t: float
+    ref: str
+    step: str
+    baseline: str | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +155,10 @@ class Tick:
 
 
 Event = (LaneStarted | Touched | Scanned | WeightSettled | AttendantSignedIn | AttendantSignInFailed
-         | AttendantSignedOut | AttendantCommand | PaymentResult | PrintResult | DeviceStatus | Tick)
+         | AttendantSignedOut | AttendantCommand | PaymentResult | PaymentStep | PrintResult | DeviceStatus | Tick)
 
 EVENT_TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (LaneStarted, Touched, Scanned, WeightSettled, AttendantSignedIn, AttendantSignInFailed,
-                AttendantSignedOut, AttendantCommand, PaymentResult, PrintResult, DeviceStatus, Tick)
+                AttendantSignedOut, AttendantCommand, PaymentResult, PaymentStep, PrintResult, DeviceStatus, Tick)
 }

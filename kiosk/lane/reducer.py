@@ -21,8 +21,8 @@ from kiosk.lane import effects as fx
 from kiosk.lane import summary as sm
 from kiosk.lane import interventions as iv_
 from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, AttendantSignedOut, AttendantSignInFailed,
-                               DeviceStatus, Event, LaneStarted, PaymentResult, PrintResult, Scanned, Tick, Touched,
-                               WeightSettled)
+                               DeviceStatus, Event, LaneStarted, PaymentResult, PaymentStep, PrintResult, Scanned,
+                               Tick, Touched, WeightSettled)
 from kiosk.lane.interventions import (AGE_CHECK, CANCEL_REQUEST, DEVICE_FAULT, HELP, IDLE, ITEM_NOT_BAGGED,
                                       ITEM_REMOVED, PAYMENT_FAILED, PAYOUT, PRICE_REQUIRED, UNEXPECTED_ITEM,
                                       UNKNOWN_ITEM, WEIGHT_KINDS, WEIGHT_MISMATCH)
@@ -644,7 +644,7 @@ def _on_payment(state: LaneState, ev: PaymentResult) -> tuple[LaneState, list]:
     outcome = ev.outcome if ev.outcome in ("approved", "declined", "failed", "aborted") else "failed"
     amount = ev.amount_cents if outcome == "approved" and ev.amount_cents else pending.amount_cents
     done = replace(pending, outcome=outcome, amount_cents=amount, method=ev.method, t=ev.t, message=ev.message,
-                   receipt_lines=ev.receipt_lines)
+                   receipt_lines=ev.receipt_lines, receipt_no=ev.receipt_no)
     txn = replace(txn, payments=tuple(done if p.ref == ev.ref else p for p in txn.payments))
     if outcome != "approved":
         txn = replace(txn, declines=txn.declines + 1)
@@ -657,6 +657,22 @@ def _on_payment(state: LaneState, ev: PaymentResult) -> tuple[LaneState, list]:
     if txn.declines >= state.settings.max_declines_before_help and iv_.open_of(state, (PAYMENT_FAILED,)) is None:
         state, _ = iv_.raise_(state, PAYMENT_FAILED, ev.t, detail=ev.message or outcome)
     return state, [fx.Sound("error")]
+
+
+def _on_payment_step(state: LaneState, ev: PaymentStep) -> tuple[LaneState, list]:
+    """Remember how far the saga got with the pending payment, so that recovery knows what to ask the terminal."""
+    txn = state.txn
+    pending = txn.pending_payment if txn is not None else None
+    if pending is None or pending.ref != ev.ref:
+        return state, []
+    if ev.step == "authorising":
+        step = replace(pending, step=ev.step, baseline=ev.baseline)
+    elif ev.step == "reversing":                 # the terminal transaction being reversed
+        step = replace(pending, step=ev.step, receipt_no=ev.baseline)
+    else:
+        step = replace(pending, step=ev.step)
+    txn = replace(txn, payments=tuple(step if p.ref == ev.ref else p for p in txn.payments))
+    return replace(state, txn=txn), []
 
 
 def _on_print(state: LaneState, ev: PrintResult) -> tuple[LaneState, list]:
@@ -767,6 +783,7 @@ _HANDLERS = {
     AttendantSignedOut: _on_signed_out,
     AttendantCommand: _on_command,
     PaymentResult: _on_payment,
+    PaymentStep: _on_payment_step,
     PrintResult: _on_print,
     DeviceStatus: _on_device,
     Tick: _on_tick,

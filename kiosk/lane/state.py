@@ -70,6 +70,9 @@ class Payment:
     t: float = 0.0
     message: str | None = None
     receipt_lines: tuple[str, ...] = ()
+    step: str = ""                    # the saga's last journaled step while pending (PaymentStep.step)
+    baseline: str | None = None       # the terminal's last receipt number before this payment was authorised
+    receipt_no: str | None = None     # the terminal's receipt number once answered
 
 
 @dataclass(frozen=True, slots=True)
