@@ -31,6 +31,7 @@ from kiosk.config import ConfigError, LaneConfig, find_config, load  # noqa: E40
 from kiosk.devices import Done, LaneDevices  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
 from kiosk.lane import effects as fx  # noqa: E402
+from kiosk.payment.service import PaymentSaga  # noqa: E402
 from kiosk.receipt.escpos import text_receipt as escpos_receipt  # noqa: E402
 from kiosk.receipt.text import render as render_receipt  # noqa: E402
 from kiosk.replay import ScenarioError, Step, parse_scenario  # noqa: E402
@@ -109,6 +110,7 @@ class LaneApp:
         model = devices.scale_model
         self.shopper = SimulatedShopper(model, random.Random(7), 1.0 / max(speed, 0.1)) if model is not None else None
         self._wake: asyncio.Event | None = None
+        self._saga: PaymentSaga | None = None
         self.running = True
         self.dirty = True
         self.frames = 0
@@ -151,14 +153,16 @@ class LaneApp:
         task.add_done_callback(self._tasks.discard)
 
     async def _charge(self, e: fx.Charge) -> None:
+        """The payment saga (kiosk/payment/service.py): every step journaled, recovery from the terminal's records."""
         terminal = self.devices.terminal
         if terminal is None:
             reason = self.devices.failures.get("payment", "no card terminal configured")
             self.execute(self.lane.payment_result(e.ref, "failed", e.amount_cents, "card", reason))
             return
-        await asyncio.sleep(terminal.delay_s / self.speed)
-        a = terminal.charge(e.ref, e.amount_cents)
-        self.execute(self.lane.payment_result(a.ref, a.outcome, a.amount_cents, "card", a.message, a.receipt_lines))
+        if self._saga is None:
+            self._saga = PaymentSaga(self.lane, self.execute, terminal,
+                                     on_prompt=lambda text: log.info("card terminal: %s", text))
+        await self._saga.run(e)
 
     def _print(self, e: fx.Print) -> None:
         text = render_receipt(e.txn, self.config.store, copy=e.copy)

@@ -77,7 +77,7 @@ class LaneDevices:
         payment = urls.get("payment")
         if payment is not None:
             if payment.startswith("sim:"):
-                self.terminal = ScriptedTerminal(delay_s=2.0)
+                self.terminal = ScriptedTerminal(delay_s=1.5)
             else:
                 self.failures["payment"] = (f"{payment}: the ZVT card-terminal driver is not part of this version; "
                                             f"use payment = \"sim:\"")
