@@ -111,6 +111,7 @@ class LaneApp:
         self.shopper = SimulatedShopper(model, random.Random(7), 1.0 / max(speed, 0.1)) if model is not None else None
         self._wake: asyncio.Event | None = None
         self._saga: PaymentSaga | None = None
+        self.local = None
         self.running = True
         self.dirty = True
         self.frames = 0
@@ -160,9 +161,20 @@ class LaneApp:
             self.execute(self.lane.payment_result(e.ref, "failed", e.amount_cents, "card", reason))
             return
         if self._saga is None:
+            loop = asyncio.get_running_loop()
             self._saga = PaymentSaga(self.lane, self.execute, terminal,
-                                     on_prompt=lambda text: log.info("card terminal: %s", text))
+                                     on_prompt=lambda p: loop.call_soon_threadsafe(self._show_prompt, p))
         await self._saga.run(e)
+        self._show_prompt(None)
+
+    def _show_prompt(self, prompt) -> None:
+        """The terminal's prompt on the payment screen: texts by language, or one text for every language."""
+        if self.local is None:
+            return
+        if isinstance(prompt, str):
+            prompt = {"de": prompt}
+        self.local.terminal_prompt = dict(prompt) if prompt else None
+        self.dirty = True
 
     def _print(self, e: fx.Print) -> None:
         text = render_receipt(e.txn, self.config.store, copy=e.copy)
@@ -296,7 +308,7 @@ class LaneApp:
             pygame.mouse.set_visible(False)
         self.size = surface.get_size()
         screen = LaneScreen(self.size)
-        local = UiLocal()
+        local = self.local = UiLocal()
         buttons: list = []
         loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()

@@ -530,3 +530,15 @@ def test_tr_falls_back_to_english_then_to_the_key(monkeypatch):
     assert tr("de", "no.such.key") == "no.such.key"
     assert tr("en", "basket.items_other", count=3) == "3 items"
     assert tr("en", "basket.items_other") == "{count} items"   # a missing argument stays visible, no crash
+
+
+@pytest.mark.parametrize("lang, words", [("de", "PIN eingeben"), ("en", "Enter your PIN"), ("nl", "Voer uw pincode in")])
+def test_the_card_terminals_prompt_is_shown_in_the_shoppers_language(screens, lang, words):
+    state = replace(journey(lang)["payment"], lang=lang)
+    local = UiLocal(terminal_prompt={"de": "Bitte PIN eingeben", "en": "Enter your PIN", "nl": "Voer uw pincode in"})
+    screen = screens[(1280, 800)]
+    surface = pygame.Surface((1280, 800))
+    buttons = screen.draw(surface, state, local, state.t)
+    check_frame(screen, surface, buttons)
+    assert words in " ".join(screen.last_texts)
+    assert tr(lang, "payment.follow_terminal") not in " ".join(screen.last_texts)

@@ -34,3 +34,4 @@ class UiLocal:
     scroll: int = 0                  # basket lines hidden below the visible ones (0: the newest are visible)
     menu_scroll: int = 0             # the same for the basket list in the attendant menu
     selected_line: int | None = None  # line id selected in the attendant menu
+    terminal_prompt: dict[str, str] | None = None  # the card terminal's current prompt, by language (de, en, nl)

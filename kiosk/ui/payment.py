@@ -71,7 +71,9 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
         help_r = pygame.Rect(inner.x, inner.bottom - m.button_h, inner.width, m.button_h)
         c.button(help_r, tr(lang, "action.help"), TOUCH, "help")
         space = pygame.Rect(inner.x, y, inner.width, help_r.top - m.gap - y)
-        text = tr(lang, "payment.follow_terminal")
+        prompt = local.terminal_prompt
+        text = (prompt.get(lang) or prompt.get("de")) if prompt else None
+        text = text or tr(lang, "payment.follow_terminal")
         text_h = c.paragraph_h(text, "large_b", space.width, 3)
         dots_h = c.px(24, 12)
         icon_h = max(0, min(c.px(150), space.height - text_h - dots_h - 3 * m.gap))
