@@ -32,8 +32,9 @@ from kiosk.devices import Done, LaneDevices  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
 from kiosk.lane import effects as fx  # noqa: E402
 from kiosk.payment.service import PaymentSaga  # noqa: E402
-from kiosk.receipt.escpos import text_receipt as escpos_receipt  # noqa: E402
-from kiosk.receipt.text import render as render_receipt  # noqa: E402
+from kiosk.receipt.content import ReceiptOptions, ereceipt_url  # noqa: E402
+from kiosk.receipt.escpos import job as receipt_job  # noqa: E402
+from kiosk.receipt.token import ereceipt_token  # noqa: E402
 from kiosk.replay import ScenarioError, Step, parse_scenario  # noqa: E402
 from kiosk.runtime import LaneRuntime  # noqa: E402
 
@@ -177,10 +178,18 @@ class LaneApp:
         self.dirty = True
 
     def _print(self, e: fx.Print) -> None:
-        text = render_receipt(e.txn, self.config.store, copy=e.copy)
+        """The German receipt (kiosk/receipt): laid out for the printer's paper width, with the e-receipt's QR code."""
+        printer = self.devices.devices.get("printer")
+        store = self.config.store
+        url = ereceipt_url(store.ereceipt_url, self.config.lane_id, e.txn.number,
+                           ereceipt_token(self.config.data_dir, self.config.lane_id, e.txn.number)) \
+            if store.ereceipt_url else None
         try:
-            self.devices.print_receipt(e.job, escpos_receipt(text), text)
-        except OSError as exc:
+            data, text = receipt_job(e.txn, store, ReceiptOptions(copy=e.copy, qr_url=url),
+                                     profile=getattr(printer, "profile_name", None) or "TM-T88V",
+                                     width_mm=getattr(printer, "width_mm", None))
+            self.devices.print_receipt(e.job, data, text)
+        except (OSError, ValueError) as exc:
             self.execute(self.lane.print_result(e.job, False, str(exc)))
 
     def _device_reports(self) -> None:

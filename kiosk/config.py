@@ -44,6 +44,7 @@ class Store:
     address: str = ""
     vat_id: str = ""
     store_id: str = "demo"
+    ereceipt_url: str = ""     # base address of the e-receipt service; its QR code goes on the receipt
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> LaneConfig:
 
     st = table("store")
     store = Store(name=text(st, "store", "name", Store.name) or "", address=text(st, "store", "address", "") or "",
-                  vat_id=text(st, "store", "vat_id", "") or "", store_id=text(st, "store", "id", "demo") or "demo")
+                  vat_id=text(st, "store", "vat_id", "") or "", store_id=text(st, "store", "id", "demo") or "demo",
+                  ereceipt_url=text(st, "store", "ereceipt_url", "") or "")
 
     cat = table("catalog")
     catalog_db = _path(data_dir, text(cat, "catalog", "db", "catalog.db") or "catalog.db")
