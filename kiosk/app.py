@@ -168,6 +168,19 @@ class LaneApp:
         await self._saga.run(e)
         self._show_prompt(None)
 
+    def _follow_ereceipt(self, local) -> None:
+        """The e-receipt's address for the thank-you screen's QR code, when the shopper chose an e-receipt."""
+        state = self.lane.state
+        txn = state.txn
+        url = None
+        if txn is not None and state.mode == "thank_you" and txn.receipt == "ereceipt" and \
+                self.config.store.ereceipt_url:
+            url = ereceipt_url(self.config.store.ereceipt_url, self.config.lane_id, txn.number,
+                               ereceipt_token(self.config.data_dir, self.config.lane_id, txn.number))
+        if url != local.ereceipt_url:
+            local.ereceipt_url = url
+            self.dirty = True
+
     def _show_prompt(self, prompt) -> None:
         """The terminal's prompt on the payment screen: texts by language, or one text for every language."""
         if self.local is None:
@@ -355,6 +368,7 @@ class LaneApp:
                 self.shopper.step(now)
             self.execute(self.lane.tick())
             self.devices.follow(self.lane.state)
+            self._follow_ereceipt(local)
             if self.shopper is not None:
                 self.shopper.observe(self.lane, now)
             # The receipt screen counts down to its default choice: it changes every second by itself.

@@ -542,3 +542,19 @@ def test_the_card_terminals_prompt_is_shown_in_the_shoppers_language(screens, la
     check_frame(screen, surface, buttons)
     assert words in " ".join(screen.last_texts)
     assert tr(lang, "payment.follow_terminal") not in " ".join(screen.last_texts)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_e_receipt_is_a_qr_code_a_phone_can_read(screens, size):
+    import numpy as np
+    import zxingcpp
+
+    url = "https://bon.frischmarkt-demo.example/demo-1/7?k=Zm9vYmFyYmF6cXV4"
+    state = run(journey("en")["receipt"], Touched(36, "receipt", "ereceipt"))
+    screen = screens[size]
+    surface = pygame.Surface(size)
+    buttons = screen.draw(surface, state, UiLocal(ereceipt_url=url), state.t)
+    check_frame(screen, surface, buttons)
+    assert tr("en", "thanks.ereceipt") in screen.last_texts
+    pixels = np.ascontiguousarray(pygame.surfarray.pixels3d(surface).swapaxes(0, 1)[:, :, 0])
+    assert [r.text for r in zxingcpp.read_barcodes(pixels)] == [url]

@@ -85,10 +85,14 @@ def draw_thank_you(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: 
         lines.append(tr(lang, "thanks.ereceipt"))
     lines.append(tr(lang, "thanks.goods"))
     btn_w = min(col_w, c.px(460))
-    stack = [icon_h, c.line_h(title_font), c.line_h("large") * len(lines), m.button_h]
-    gaps = [2 * m.gap, 2 * m.gap, 4 * m.gap]
+    show_qr = receipt == "ereceipt" and bool(local.ereceipt_url)
+    qr_h = min(col_w, c.px(240, 120)) if show_qr else 0
+    stack = [icon_h, c.line_h(title_font), c.line_h("large") * len(lines), qr_h, m.button_h]
+    gaps = [2 * m.gap, 2 * m.gap, 2 * m.gap if qr_h else 0, 4 * m.gap]
     if sum(stack) + sum(gaps) > body.height:
         stack[0], gaps[0] = 0, 0
+    if sum(stack) + sum(gaps) > body.height and qr_h:      # a small screen: the code shrinks, it never overlaps
+        stack[3] = max(0, body.height - (sum(stack) - qr_h) - sum(gaps))
     y = body.y + max(0, (body.height - sum(stack) - sum(gaps)) // 2)
     if stack[0]:
         icons.check(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY)
@@ -99,8 +103,37 @@ def draw_thank_you(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: 
         c.text(line, "large", theme.MUTED if i else theme.INK, pygame.Rect(x, y, col_w, c.line_h("large")),
                "center")
         y += c.line_h("large")
+    if stack[3]:
+        y += gaps[2]
+        qr(c.surface, pygame.Rect(body.centerx - stack[3] // 2, y, stack[3], stack[3]), local.ereceipt_url)
+        y += stack[3]
     message_area = pygame.Rect(body.x, body.y, body.width, y - body.y)
-    y += gaps[2]
+    y += gaps[3]
     c.button(pygame.Rect(body.centerx - btn_w // 2, y, btn_w, m.button_h), tr(lang, "action.done"), TOUCH, "done",
              font="large_b")
     return message_area
+
+
+_QR_CACHE: dict[tuple[str, int], pygame.Surface] = {}
+
+
+def qr(surface: pygame.Surface, rect: pygame.Rect, data: str) -> None:
+    """A QR code (dark modules on a white quiet zone) filling ``rect``; made once per address and size."""
+    key = (data, rect.width)
+    img = _QR_CACHE.get(key)
+    if img is None:
+        import segno
+
+        rows = [list(r) for r in segno.make(data, error="m").matrix_iter(scale=1, border=4)]
+        n = len(rows)
+        module = max(1, rect.width // n)
+        img = pygame.Surface((n * module, n * module))
+        img.fill((255, 255, 255))
+        for y, row in enumerate(rows):
+            for x, dark in enumerate(row):
+                if dark:
+                    img.fill((0, 0, 0), pygame.Rect(x * module, y * module, module, module))
+        if len(_QR_CACHE) > 8:
+            _QR_CACHE.clear()
+        _QR_CACHE[key] = img
+    surface.blit(img, img.get_rect(center=rect.center))

@@ -35,3 +35,4 @@ class UiLocal:
     menu_scroll: int = 0             # the same for the basket list in the attendant menu
     selected_line: int | None = None  # line id selected in the attendant menu
     terminal_prompt: dict[str, str] | None = None  # the card terminal's current prompt, by language (de, en, nl)
+    ereceipt_url: str | None = None  # the e-receipt's address, shown as a QR code when the shopper chose it
