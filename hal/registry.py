@@ -15,7 +15,7 @@ from hal.base import Device, Listener
 from hal.errors import BadDeviceURL
 from hal.url import DeviceURL, parse
 
-FAMILIES = ("scanner", "scale", "printer", "camera", "light")
+FAMILIES = ("scanner", "scale", "printer", "payment", "camera", "light")
 
 
 def _load(ref: str) -> Any:
