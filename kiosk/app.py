@@ -165,6 +165,7 @@ class LaneApp:
             loop = asyncio.get_running_loop()
             self._saga = PaymentSaga(self.lane, self.execute, terminal,
                                      on_prompt=lambda p: loop.call_soon_threadsafe(self._show_prompt, p))
+        self._saga.terminal = terminal            # the terminal may have been reopened since
         await self._saga.run(e)
         self._show_prompt(None)
 
@@ -180,6 +181,17 @@ class LaneApp:
         if url != local.ereceipt_url:
             local.ereceipt_url = url
             self.dirty = True
+
+    def _script_card(self, outcome: str) -> None:
+        """Tell the simulated card terminal how the next payment ends (demo and scenarios)."""
+        terminal = self.devices.terminal
+        if terminal is None:
+            print("no card terminal is open", flush=True)
+            return
+        try:
+            terminal.script(outcome)
+        except ValueError as exc:
+            print(exc, flush=True)
 
     def _show_prompt(self, prompt) -> None:
         """The terminal's prompt on the payment screen: texts by language, or one text for every language."""
@@ -271,8 +283,7 @@ class LaneApp:
         elif word == "signout":
             self.execute(lane.sign_out())
         elif word == "card" and arg:
-            if self.devices.terminal is not None:
-                self.devices.terminal.script(arg)
+            self._script_card(arg)
         elif word == "state":
             print(_describe(lane.state), flush=True)
         elif word == "quit":
@@ -297,8 +308,7 @@ class LaneApp:
             elif step.kind == "touch":
                 self.execute(self.lane.touch(d["touch"], None if d.get("arg") is None else str(d["arg"])))
             elif step.kind == "card":
-                if self.devices.terminal is not None:
-                    self.devices.terminal.script(d["card"])
+                self._script_card(d["card"])
             elif step.kind == "scale":
                 if self.shopper is not None:
                     self.shopper.enabled = False
@@ -459,8 +469,8 @@ class LaneApp:
         elif ev.key == pygame.K_F7 and self.shopper is not None:
             self.shopper.enabled = not self.shopper.enabled
             log.info("simulated shopper bagging: %s", "on" if self.shopper.enabled else "off")
-        elif ev.key == pygame.K_F8 and self.devices.terminal is not None:
-            self.devices.terminal.script("decline")
+        elif ev.key == pygame.K_F8:
+            self._script_card("decline")
         elif ev.key == pygame.K_q and ev.mod & pygame.KMOD_CTRL and not self.fullscreen:
             self.running = False
         elif ev.unicode and ev.unicode.isprintable() and len(self._typed) < 256:
@@ -572,6 +582,11 @@ def prepare(config: LaneConfig, fresh: bool = False):
             if src.exists():
                 shutil.move(str(src), str(aside) + suffix)
         log.info("previous journal kept as %s", aside)
+        # Receipt numbers start again with the new journal: the printer's job ledger must start again too,
+        # or the new receipt 1 would count as printed already.
+        ledger = config.data_dir / "printer-jobs.json"
+        if ledger.exists():
+            shutil.move(str(ledger), str(aside.with_name(aside.stem + "-printer-jobs.json")))
     catalog = ensure_catalog(config)
     journal = Journal(config.journal_path)
     return catalog, journal

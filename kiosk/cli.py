@@ -364,9 +364,6 @@ def _cmd_sim(args) -> int:
             print(f"kiosk sim: --option {item!r}: expected KEY=VALUE", file=sys.stderr)
             return 2
         options[key.replace("-", "_")] = value
-    if args.family == "payment":
-        print("kiosk sim: the ZVT terminal simulator is not part of this version", file=sys.stderr)
-        return 2
     try:
         sim = start_simulator(args.family, args.kind, **options)
     except (HalError, OSError, TypeError) as exc:

@@ -25,11 +25,11 @@ from hal.base import Device
 from hal.errors import HalError
 from hal.registry import open_device
 from kiosk.config import LaneConfig
-from kiosk.payment.scripted import ScriptedTerminal
+from kiosk.payment.terminals import ZvtCardTerminal
 
 log = logging.getLogger("kiosk.devices")
 
-HAL_FAMILIES = ("scanner", "scale", "printer", "camera", "light")
+HAL_FAMILIES = ("scanner", "scale", "printer", "camera", "light", "payment")
 RETRY_S = 5.0
 
 
@@ -61,7 +61,6 @@ class LaneDevices:
         self.failures: dict[str, str] = {}
         self._next_retry: dict[str, float] = {}
         self._down: dict[str, str] = {}
-        self.terminal: ScriptedTerminal | None = None
         self.receipts = config.data_dir / "receipts"
         self.stills = config.data_dir / "stills"
         self._closed = False
@@ -74,14 +73,6 @@ class LaneDevices:
         for family in HAL_FAMILIES:
             if family in urls:
                 self._open(family)
-        payment = urls.get("payment")
-        if payment is not None:
-            if payment.startswith("sim:"):
-                self.terminal = ScriptedTerminal(delay_s=1.5)
-            else:
-                self.failures["payment"] = (f"{payment}: the ZVT card-terminal driver is not part of this version; "
-                                            f"use payment = \"sim:\"")
-                self._report(("payment", hev.StatusUpdate("payment", payment, hev.ERROR, self.failures["payment"])))
 
     def _open(self, family: str) -> bool:
         url = self.config.devices[family]
@@ -247,6 +238,16 @@ class LaneDevices:
         threading.Thread(target=work, daemon=True, name=f"still {key}").start()
 
     # ----------------------------------------------------------------------------------- simulator access
+
+    @property
+    def terminal(self) -> ZvtCardTerminal | None:
+        """The card terminal as the payment saga uses it (None while it cannot be opened)."""
+        device = self.devices.get("payment")
+        if device is None:
+            return None
+        if getattr(self, "_terminal", None) is None or self._terminal.device is not device:
+            self._terminal = ZvtCardTerminal(device)
+        return self._terminal
 
     def simulator(self, family: str) -> Any:
         device = self.devices.get(family)

@@ -62,7 +62,7 @@ def test_a_sale_through_every_simulated_device(lane_on_sims):
     app = lane_on_sims
     devices, lane = app.devices, app.lane
     assert devices.failures == {}
-    assert set(devices.devices) == {"scanner", "scale", "printer", "camera", "light"}
+    assert set(devices.devices) == {"scanner", "scale", "printer", "camera", "light", "payment"}
     printer_sim = devices.simulator("printer")
 
     async def story():

@@ -108,5 +108,8 @@ class PaymentSaga:
                 return
             self.execute(self.lane.payment_step(p.ref, "reversing", d.receipt_no, d.message))
             p = self._pending(p.ref) or p
-            await self._ask(self.terminal.reverse, d.receipt_no)
-            # Loop: the next look at the terminal confirms the reversal (or sends it again).
+            rec = await self._ask(self.terminal.reverse, d.receipt_no)
+            if rec.outcome == "reversed":
+                self._result(p, "failed", f"payment reversed ({d.message})", receipt_no=d.receipt_no)
+                return
+            # Otherwise look at the terminal again: it confirms the reversal, or the reversal is sent again.
