@@ -129,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--yes", action="store_true", help="do not wait for Enter between the steps")
     cs.set_defaults(func=_cmd_calibrate_scale)
 
+    pay = sub.add_parser("payment", help="the card terminal (technicians, attendants)")
+    paysub = pay.add_subparsers(metavar="ACTION")
+    eod = paysub.add_parser("end-of-day", help="close the terminal's day: its totals are sent to the bank")
+    eod.add_argument("--config")
+    eod.add_argument("--print", action="store_true", help="also print the terminal's report on the receipt printer")
+    eod.set_defaults(func=_cmd_end_of_day)
+
     ln = sub.add_parser("lane", help="about the lane's state machine")
     lsub = ln.add_subparsers(metavar="ACTION")
     ld = lsub.add_parser("diagram", help="print the transition table as a Mermaid diagram")
@@ -390,6 +397,37 @@ def _cmd_sim(args) -> int:
 def _cmd_calibrate_scale(args) -> int:
     from kiosk.calibrate import calibrate_scale
     return calibrate_scale(_load_config(args), args.known_g, wait=not args.yes)
+
+
+def _cmd_end_of_day(args) -> int:
+    from hal.errors import HalError
+    from hal.registry import open_device
+    from kiosk.devices import device_options
+    config = _load_config(args)
+    url = config.devices.get("payment")
+    if url is None:
+        print("kiosk payment: no card terminal in the config ([devices] payment = ...)", file=sys.stderr)
+        return 2
+    try:
+        with open_device("payment", url, name=f"payment {url}") as terminal:
+            result = terminal.end_of_day()
+    except (HalError, OSError, RuntimeError) as exc:
+        print(f"kiosk payment: end of day failed: {exc}", file=sys.stderr)
+        return 1
+    for line in result.receipt_lines:
+        print(line)
+    ok = result.outcome == "approved"
+    print(f"End of day {'done' if ok else 'NOT done'}: total {result.amount_cents / 100:.2f} EUR"
+          f"{'' if ok else f' ({result.message})'}")
+    if ok and args.print and result.receipt_lines and "printer" in config.devices:
+        from kiosk.receipt.escpos import text_receipt
+        try:
+            with open_device("printer", config.devices["printer"], **device_options(config, "printer")) as printer:
+                job = f"eod-{result.receipt_no or ''}-{result.trace_no or ''}"
+                printer.print_job(job, text_receipt("\n".join(result.receipt_lines)))
+        except (HalError, OSError) as exc:
+            print(f"kiosk payment: the report could not be printed: {exc}", file=sys.stderr)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

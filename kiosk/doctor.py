@@ -4,7 +4,8 @@ Each configured device is opened through the same hal driver the lane uses and e
 at the lane: the scanner must deliver a scan (a simulated one gets a test code sent down its wire; a real one waits
 for the technician to scan something when ``--scan-wait`` is given), the scale must give a reading and be calibrated,
 the printer must answer its status query with paper in and the cover shut (and prints a test receipt on request),
-the camera must give a frame and a still, the lamp shows each colour once. The report says for each device what was
+the camera must give a frame and a still, the lamp shows each colour once, the card terminal must answer a status
+enquiry as ready. The report says for each device what was
 found and, when something is wrong, what to do. A device that fails never stops the check of the others.
 """
 
@@ -136,6 +137,17 @@ def check_camera(device) -> Check:
                  details={"width": w, "height": h, "still_bytes": len(jpeg)})
 
 
+def check_payment(device) -> Check:
+    st = device.status_enquiry()
+    details = {"terminal_id": st.terminal_id, "software": st.software, "status": st.code, "text": st.text}
+    if not st.ready:
+        return Check("payment", "", False, f"the terminal is not ready: {st.text} ({st.code:02X})",
+                     "see the terminal's display; it may need an end-of-day (`kiosk payment end-of-day`) or a "
+                     "restart", details)
+    return Check("payment", "", True, f"terminal {st.terminal_id or '?'} ready ({st.software or 'software ?'})",
+                 details=details)
+
+
 def check_light(device) -> Check:
     for color in ("red", "amber", "green"):
         device.show(color)
@@ -147,15 +159,9 @@ def check_light(device) -> Check:
 def run(config: LaneConfig, *, scan_wait_s: float = 0.0, print_test: bool = False,
         families: tuple[str, ...] | None = None, say: Callable[[str], None] = print) -> list[Check]:
     checks: list[Check] = []
-    for family in (*HAL_FAMILIES, "payment"):
+    for family in HAL_FAMILIES:
         url = config.devices.get(family)
         if url is None or (families and family not in families):
-            continue
-        if family == "payment":
-            ok = url.startswith("sim:")
-            checks.append(Check("payment", url, ok,
-                                "scripted card terminal (simulated)" if ok else "no ZVT driver in this version",
-                                "" if ok else "use payment = \"sim:\" until the ZVT driver is installed"))
             continue
         events: queue.SimpleQueue = queue.SimpleQueue()
         try:
@@ -173,6 +179,8 @@ def run(config: LaneConfig, *, scan_wait_s: float = 0.0, print_test: bool = Fals
                 check = check_printer(device, print_test)
             elif family == "camera":
                 check = check_camera(device)
+            elif family == "payment":
+                check = check_payment(device)
             else:
                 check = check_light(device)
         except (HalError, OSError) as exc:

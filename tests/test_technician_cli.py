@@ -64,6 +64,7 @@ def test_doctor_passes_on_the_demo_lane_and_prints_a_test_receipt(tmp_path):
     assert by["scanner"]["details"]["data"] == "4006381333931"
     assert by["printer"]["details"]["test_print"] == "printed"
     assert by["scale"]["details"]["calibrated"] is True
+    assert by["payment"]["details"]["status"] == 0 and by["payment"]["details"]["terminal_id"]
 
 
 @pytest.mark.slow
@@ -158,3 +159,21 @@ def test_a_test_weight_too_light_for_the_scale_is_refused(tmp_path):
     r = kiosk("calibrate", "scale", "--config", str(lane_config(tmp_path)), "--known-g", "10", "--yes")
     assert r.returncode == 1 and "too light" in r.stderr
     assert not (tmp_path / "data" / "scale-calibration.json").exists()
+
+
+# ---------------------------------------------------------------------------------------------------- payment
+
+def test_end_of_day_closes_the_terminals_day_with_its_total(tmp_path):
+    p, address = start_sim("payment")
+    try:
+        url = f"zvt+tcp://{address}?password=000000"
+        with open_device("payment", url) as terminal:
+            assert terminal.authorise(1234).approved and terminal.authorise(566).approved
+        r = kiosk("payment", "end-of-day", "--config", str(lane_config(tmp_path, {"payment": url})))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "End of day done: total 18.00 EUR" in r.stdout
+        again = kiosk("payment", "end-of-day", "--config", str(lane_config(tmp_path, {"payment": url})))
+        assert "total 0.00 EUR" in again.stdout               # the day was closed: a new batch is empty
+    finally:
+        p.stdin.close()
+        p.wait(timeout=10)
