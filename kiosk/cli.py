@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     doc.set_defaults(func=_cmd_doctor)
 
     sm = sub.add_parser("sim", help="run one device simulator standalone and drive it from standard input")
-    sm.add_argument("family", help="scanner, scale, printer, camera or light")
+    sm.add_argument("family", help="scanner, scale, printer, camera, light or payment (zvt)")
     sm.add_argument("kind", nargs="?", default="default", help="which simulator of the family (default: its usual)")
     sm.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
                     help="simulator option (see its help), repeatable")
@@ -371,13 +371,14 @@ def _cmd_sim(args) -> int:
             print(f"kiosk sim: --option {item!r}: expected KEY=VALUE", file=sys.stderr)
             return 2
         options[key.replace("-", "_")] = value
+    family = "payment" if args.family == "zvt" else args.family
     try:
-        sim = start_simulator(args.family, args.kind, **options)
+        sim = start_simulator(family, args.kind, **options)
     except (HalError, OSError, TypeError) as exc:
         print(f"kiosk sim: {exc}", file=sys.stderr)
         return 2
     try:
-        print(f"{args.family} simulator ({args.kind}) at {sim.address}", flush=True)
+        print(f"{family} simulator ({args.kind}) at {sim.address}", flush=True)
         print("Commands (one per line; Ctrl+D ends):\n" + sim.help(), flush=True)
         for line in sys.stdin:
             line = line.strip()
