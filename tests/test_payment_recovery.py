@@ -211,3 +211,25 @@ def outcomes():
         print("\n\nterminal  payment interrupted at                                     card      kept charges  sale      payments")
         for kind, case, script, charges, sale, pays in rows:
             print(f"{kind:9s} {case:58s} {script:9s} {charges:^12d}  {sale:9s} {pays}")
+
+
+@pytest.mark.parametrize("lang, words", [("de", "abgelehnt"), ("en", "declined"), ("nl", "geweigerd")])
+def test_a_decline_is_told_in_the_shoppers_language(tmp_path, sample_catalog, lang, words):
+    config = dataclasses.replace(load(ROOT / "config" / "lane.toml"), data_dir=tmp_path)
+    terminal = Zvt()
+    try:
+        terminal.script("decline")
+        lane = LaneRuntime(config, Journal(config.journal_path), sample_catalog)
+        lane.start()
+        lane.touch("lang", lang)
+        lane.touch("start")
+        lane.scan(MILK)
+        lane.weight(1061)
+        charges = [e for e in lane.touch("pay") if isinstance(e, fx.Charge)]
+        saga = PaymentSaga(lane, lambda e: None, terminal.card, retry_s=0.01)
+        asyncio.run(saga.run(charges[0]))
+        assert lane.state.txn.payments[-1].outcome == "declined"
+        assert words in lane.state.txn.payments[-1].message.lower()
+        lane.journal.close()
+    finally:
+        terminal.close()

@@ -41,6 +41,7 @@ class TerminalRecord:
     receipt_lines: tuple[str, ...] = ()
     message: str = ""
     reverses: str | None = None       # for a reversal: the receipt number it reversed
+    messages: dict[str, str] | None = None   # the outcome in the shopper's words, by language (de, en, nl)
 
 
 @dataclass(frozen=True, slots=True)

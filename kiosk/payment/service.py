@@ -81,7 +81,8 @@ class PaymentSaga:
                     await self._recover(p)
                 return
             outcome = rec.outcome if rec.outcome in ("approved", "declined", "aborted") else "failed"
-            self._result(p, outcome, rec.message, rec.receipt_lines, rec.receipt_no,
+            message = (rec.messages or {}).get(self.lane.state.lang) or rec.message   # in the shopper's language
+            self._result(p, outcome, message, rec.receipt_lines, rec.receipt_no,
                          rec.amount_cents if outcome == "approved" else None)
 
     async def _ask(self, what: Callable, *args):

@@ -36,7 +36,8 @@ def shopper_lines(r) -> tuple[str, ...]:
 
 def _record(r, outcome: str | None = None, reverses: str | None = None) -> TerminalRecord:
     return TerminalRecord(None if r.receipt_no is None else f"{int(r.receipt_no):04d}", r.amount_cents or 0,
-                          outcome or r.outcome, shopper_lines(r), r.message or "", reverses)
+                          outcome or r.outcome, shopper_lines(r), r.message or "", reverses,
+                          dict(getattr(r, "messages", None) or {}) or None)
 
 
 class ZvtCardTerminal:
