@@ -78,3 +78,20 @@ def test_a_step_for_another_payment_changes_nothing():
     state, _ = run(started(), scanned(1.0, MILK.gtins[0]), WeightSettled(2.0, 1035), Touched(3.0, "pay"))
     after, effects = run(state, PaymentStep(4.0, "some-other-ref", "authorising", "0041"))
     assert effects == [] and after.txn == state.txn
+
+
+def test_every_reprint_is_a_print_job_of_its_own():
+    """The printer prints a job id once; two reprints of the same receipt must not share one."""
+    from kiosk.lane import effects as fx
+    from kiosk.lane.events import AttendantCommand, AttendantSignedIn
+
+    state, _ = run(started(), scanned(1.0, MILK.gtins[0]), WeightSettled(2.0, 1035), Touched(3.0, "pay"))
+    ref = state.txn.pending_payment.ref
+    state, _ = run(state, PaymentResult(4.0, ref, "approved", state.txn.total_cents, receipt_no="0001"),
+                   Touched(5.0, "receipt", "paper"), AttendantSignedIn(9.0, "anna", "attendant"))
+    jobs = []
+    for i, t in enumerate((10.0, 11.0, 12.0)):
+        cmd = AttendantCommand(t, "reprint", "anna", "attendant", command_id=f"cmd-{i}" if i else "")
+        state, effects = run(state, cmd)
+        jobs += [e.job for e in effects if isinstance(e, fx.Print)]
+    assert len(jobs) == 3 and len(set(jobs)) == 3 and all("copy" in j for j in jobs)

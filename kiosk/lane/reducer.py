@@ -532,7 +532,8 @@ def _on_command(state: LaneState, ev: AttendantCommand) -> tuple[LaneState, list
     if cmd == "reprint":
         if state.last_summary is None:
             return reject("nothing_to_reprint")
-        job = f"{state.lane_id}-{state.last_summary.number}-c{len(state.recent_commands)}"
+        # The printer prints each job id once (its ledger), so every reprint needs an id of its own.
+        job = f"{state.lane_id}-{state.last_summary.number}-copy-{ev.command_id or format(ev.t, '.3f')}"
         return replace(state, print_pending=state.print_pending + (job,)), [fx.Print(job, state.last_summary, True)]
     if not _in_transaction(state):
         return reject("no_transaction")
