@@ -124,12 +124,15 @@ class PtyLink:
             os.unlink(tmp)
         os.symlink(self._slave_name, tmp)
         os.replace(tmp, self.path)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._read_loop, args=(master,), daemon=True, name=f"pty:{self.path}")
+        # A stop event per plug: with one shared event, replug() cleared it, and a reader of the old pty that had
+        # outlived unplug()'s join went on reading its old fd number, which openpty() hands to the new master.
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read_loop, args=(master, self._stop), daemon=True,
+                                        name=f"pty:{self.path}")
         self._thread.start()
 
-    def _read_loop(self, master: int) -> None:
-        while not self._stop.is_set():
+    def _read_loop(self, master: int, stop: threading.Event) -> None:
+        while not stop.is_set():
             try:
                 ready, _, _ = select.select([master], [], [], 0.05)
                 if not ready:

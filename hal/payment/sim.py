@@ -231,6 +231,8 @@ class _SerialChannel(_Channel):
         self._wlock = threading.Lock()
 
     def on_data(self, data: bytes) -> None:
+        if self.closed.is_set():
+            return          # a session that is over must not ACK a block it will never serve (the ECR would wait T3)
         for ev in self.deframer.feed(data, time.monotonic()):
             kind = ev[0]
             if kind in ("ack", "nak"):
@@ -464,8 +466,8 @@ class ZvtTerminalSim(Simulator):
         else:
             ch.close()
             self._link.unplug()
+            self._new_serial_channel()       # before the new pty appears: see replug()
             self._link.replug()
-            self._new_serial_channel()
 
     @property
     def path(self) -> str | None:
@@ -494,8 +496,13 @@ class ZvtTerminalSim(Simulator):
                 self.fallback = False           # the same port again, as a terminal with a fixed address
                 self._listen()
         elif not self._link.plugged:
-            self._link.replug()
+            # The new session must be listening before the new pty appears: the ECR opens the port the moment the
+            # link is back and sends its registration at once. Made the other way round, those bytes reached the
+            # old, closed channel (``_on_pty`` still pointed at it), which ACKed the block and queued the APDU where
+            # no session reads it: the ECR got its ACK but never an answer (T3). A real terminal's port is ready
+            # when it enumerates.
             self._new_serial_channel()
+            self._link.replug()
         self.record("replugged")
 
     # ----------------------------------------------------------------------------------------------- script

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import termios
 import threading
 import time
 from concurrent.futures import Future
@@ -48,8 +49,13 @@ class SerialLink:
         wait = self._last_write + self.min_interval_s - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        self.port.write(data)
-        self.port.flush()
+        try:
+            self.port.write(data)
+            self.port.flush()
+        except termios.error as exc:
+            # pyserial's flush() is a bare tcdrain(): a pulled adapter raises termios.error (EIO), which is no
+            # OSError, so it killed the I/O thread instead of reaching the Reconnector (never OFFLINE, never back).
+            raise OSError(*exc.args) from exc
         self._last_write = time.monotonic()
 
     def read_until(self, terminator: bytes, timeout_s: float, stop: threading.Event | None = None) -> bytes | None:
@@ -72,7 +78,10 @@ class SerialLink:
     def discard_input(self) -> None:
         """Forget a half-received reply (after a timeout) so the next one starts clean."""
         self.buf.clear()
-        self.port.reset_input_buffer()
+        try:
+            self.port.reset_input_buffer()
+        except termios.error as exc:          # a bare tcflush(): as in write()
+            raise OSError(*exc.args) from exc
 
     def close(self) -> None:
         self.port.close()

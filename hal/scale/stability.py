@@ -39,6 +39,7 @@ class StabilityDetector:
         self._stable = False
         self._value = 0.0                 # mean of the readings when the scale came to rest
         self._last: float | None = None
+        self._moving: tuple[float, float] | None = None    # the reading ``disturb`` holds (see there)
 
     @property
     def stable(self) -> bool:
@@ -86,7 +87,8 @@ class StabilityDetector:
         """Mean of the readings held in the window (None before the first)."""
         if not self._samples:
             return None
-        return sum(g for _, g in self._samples) / len(self._samples)
+        values = self._at_rest(self._samples)
+        return sum(values) / len(values)
 
     def _refined(self, t: float) -> Settled | None:
         """Still at rest, but the last window's mean has moved by the resolution since it was reported: the rest
@@ -104,7 +106,8 @@ class StabilityDetector:
         last = self._samples[-1][1] if self._samples else None
         self._samples.clear()
         if last is not None:
-            self._samples.append((t, last))
+            self._moving = (t, last)
+            self._samples.append(self._moving)
 
     def reset(self, *, forget_settled: bool = True) -> None:
         """Start afresh (after a zero or tare, or the scale leaving its range): the next rest is reported even at
@@ -127,5 +130,14 @@ class StabilityDetector:
 
     def _mean_of_stable_run(self) -> float:
         start = self._run_start()
-        run = [g for t, g in self._samples if t >= start]
+        run = self._at_rest([s for s in self._samples if s[0] >= start])
         return round(sum(run) / len(run), 1)
+
+    def _at_rest(self, samples) -> list[float]:
+        """The values of ``samples`` that may make up a rest. The reading held from a disturbance is one the device
+        called moving: it still times the rest (rest cannot start before the disturbance), but once a later reading
+        is there its value is not averaged in. Averaged in, an MT-SICS ``S D`` line 3 g off, held at the start of
+        the window, settled a 150 g bag at 151.5 g, and the steady 150 g after it was within ``resolution_g`` of
+        that, so it was never refined."""
+        values = [s[1] for s in samples if s is not self._moving]
+        return values or [g for _, g in samples]
