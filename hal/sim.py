@@ -189,3 +189,16 @@ class PtyLink:
                 self._dir.rmdir()
             except OSError:
                 pass
+
+
+def split_sim_options(url, options: dict, sim_keys) -> tuple[dict, dict]:
+    """Options of a ``sim:`` URL (its parameters and keyword options): ``sim_<key>`` for a key the simulator knows
+    configures the simulator, everything else goes to the driver."""
+    merged = {**options, **url.params}
+    sim, driver = {}, {}
+    for key, value in merged.items():
+        if key.startswith("sim_") and key[4:] in sim_keys:
+            sim[key[4:]] = value
+        else:
+            driver[key] = value
+    return sim, driver

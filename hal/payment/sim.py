@@ -43,7 +43,7 @@ from hal.payment.results import result
 from hal.payment.transport_serial import ACK as ACK_BYTE
 from hal.payment.transport_serial import NAK as NAK_BYTE
 from hal.payment.transport_serial import Deframer, frame
-from hal.sim import PtyLink, Simulator, open_with
+from hal.sim import PtyLink, Simulator, open_with, split_sim_options
 from hal.url import DeviceURL
 
 log = logging.getLogger("hal.payment.sim")
@@ -1165,13 +1165,7 @@ _SIM_KEYS = {"delay", "password", "terminal_id", "ack_timeout", "t2", "currency"
 def _split_options(url: DeviceURL, options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``sim_*`` options (URL or keyword) configure the simulator; the rest go to the driver. The driver's password
     is the simulator's unless given."""
-    merged: dict[str, Any] = {**options, **url.params}
-    sim, driver = {}, {}
-    for key, value in merged.items():
-        if key.startswith("sim_") and key[4:] in _SIM_KEYS:
-            sim[key[4:]] = value
-        else:
-            driver[key] = value
+    sim, driver = split_sim_options(url, options, _SIM_KEYS)
     if "password" in sim:
         driver.setdefault("password", sim["password"])
     return sim, driver

@@ -18,7 +18,7 @@ import threading
 from typing import Any
 
 from hal.printer.emulator import EscPosDevice, Receipt
-from hal.sim import PtyLink, Simulator, open_with
+from hal.sim import PtyLink, Simulator, open_with, split_sim_options
 from hal.url import DeviceURL
 
 log = logging.getLogger("hal.printer.sim")
@@ -346,13 +346,7 @@ _SIM_KEYS = {"width_mm", "process_id", "paper", "slow"}
 
 def _split_options(url: DeviceURL, options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``sim_*`` options (URL or keyword) configure the simulator; the rest go to the driver. width_mm goes to both."""
-    merged: dict[str, Any] = {**options, **url.params}
-    sim, driver = {}, {}
-    for key, value in merged.items():
-        if key.startswith("sim_") and key[4:] in _SIM_KEYS:
-            sim[key[4:]] = value
-        else:
-            driver[key] = value
+    sim, driver = split_sim_options(url, options, _SIM_KEYS)
     if "width_mm" in driver:
         sim.setdefault("width_mm", driver["width_mm"])
     return sim, driver
