@@ -31,7 +31,7 @@ from kiosk.config import load  # noqa: E402
 from kiosk.domain.barcodes import gtin_check_digit  # noqa: E402
 from kiosk.domain.item import Item  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
-from kiosk.lane.events import Touched, WeightSettled  # noqa: E402
+from kiosk.lane.events import WeightSettled  # noqa: E402
 from kiosk.lane.reducer import REDUCER_VERSION, initial_state, reduce  # noqa: E402
 from kiosk.runtime import LaneRuntime  # noqa: E402
 

@@ -17,7 +17,7 @@ from kiosk.lane.reducer import summarize
 from kiosk.lane.settings import Settings
 from kiosk.lane.summary import SummaryLine, SummaryPayment, SummaryVat, TransactionSummary
 from kiosk.payment.scripted import ScriptedTerminal
-from lanekit import GOUDA, ITEMS, MILK, ROLL, WATER_CRATE, DictCatalog, ean13, run, scanned, started
+from lanekit import ITEMS, MILK, ROLL, WATER_CRATE, DictCatalog, ean13, run, scanned, started
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STORE = Store("Demo-Markt Süd", "Hauptstraße 1, 12345 Musterstadt", "DE123456789", "demo")

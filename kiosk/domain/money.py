@@ -9,7 +9,7 @@ always holds. VAT rates are integer basis points (19 % = 1900, 10.7 % = 1070) so
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
+from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosk.domain.codes import GtinCode, InstoreCode, OtherCode, ScanRejected, VoucherCode
+from kiosk.domain.codes import OtherCode, ScanRejected, VoucherCode
 from kiosk.domain.item import Item
 from kiosk.domain.money import round_half_away
 from kiosk.domain.pricing import PricingError, price_scan
