@@ -395,13 +395,7 @@ class ZvtTerminalSim(Simulator):
             return
         self.running = False
         self._stopping.set()
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            try:
-                listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            listener.close()
+        self._close_listener()
         self._close_channels()
         if self._link is not None:
             self._link.stop()
@@ -473,16 +467,20 @@ class ZvtTerminalSim(Simulator):
     def path(self) -> str | None:
         return self._link.path if self._link else None
 
+    def _close_listener(self) -> None:
+        """Stop accepting connections (the listening socket is closed, a waiting accept() wakes up)."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            try:
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            listener.close()
+
     def unplug(self) -> None:
         """Pull the cable: the pty goes away (serial), or the terminal stops listening and drops its connection."""
         if self.transport == "tcp":
-            listener, self._listener = self._listener, None
-            if listener is not None:
-                try:
-                    listener.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                listener.close()
+            self._close_listener()
             self._close_channels()
         else:
             if self._serial is not None:
