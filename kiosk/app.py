@@ -37,6 +37,7 @@ from kiosk.receipt.escpos import job as receipt_job  # noqa: E402
 from kiosk.receipt.token import ereceipt_token  # noqa: E402
 from kiosk.replay import ScenarioError, Step, parse_scenario  # noqa: E402
 from kiosk.runtime import LaneRuntime  # noqa: E402
+from kiosk.weights import WeightBook  # noqa: E402
 
 log = logging.getLogger("kiosk.app")
 
@@ -327,6 +328,16 @@ class LaneApp:
 
     # --------------------------------------------------------------------------------------------------- loop
 
+    async def _prune_stills(self) -> None:
+        """Camera stills are kept at most 72 hours (DESIGN.md section 5): prune at start, then every hour."""
+        from kiosk import stills
+        while self.running:
+            try:
+                await asyncio.to_thread(stills.prune, self.config.stills_dir, stills.RETENTION_S)
+            except OSError as exc:
+                log.warning("pruning camera stills in %s failed: %s", self.config.stills_dir, exc)
+            await asyncio.sleep(stills.PRUNE_EVERY_S)
+
     async def main(self, exit_after: float | None = None) -> int:
         import pygame
         from kiosk.ui.screen import LaneScreen, UiLocal
@@ -353,6 +364,7 @@ class LaneApp:
         self.script_done = not self.script
         if self.script:
             self._spawn(self._play())
+        self._spawn(self._prune_stills())
         started = time.monotonic()
         while self.running:
             now = time.monotonic()
@@ -627,7 +639,8 @@ def run_demo(args) -> int:
         return 2
     devices = LaneDevices(config)
     devices.open_all()
-    lane = LaneRuntime(config, journal, catalog)
+    weights = WeightBook(config.weights_path)
+    lane = LaneRuntime(config, journal, catalog, weights=weights)
     shots = Path(args.screenshots) if args.screenshots else None
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
@@ -643,6 +656,7 @@ def run_demo(args) -> int:
     finally:
         devices.close_all()
         catalog.close()
+        weights.close()
     log.debug("demo ran %.1f s, %d frames", time.monotonic() - import_start, app.frames)
     return rc
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 from pathlib import Path
@@ -128,6 +129,36 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--known-g", type=float, default=2000.0, help="the test weight in grams (default 2000)")
     cs.add_argument("--yes", action="store_true", help="do not wait for Enter between the steps")
     cs.set_defaults(func=_cmd_calibrate_scale)
+
+    wt = sub.add_parser("weights", help="the lane's learned item weights (show, export, import)")
+    wsub = wt.add_subparsers(metavar="ACTION")
+    ws = wsub.add_parser("show", help="list the learned estimates")
+    ws.add_argument("--config")
+    ws.add_argument("--sku", help="only this article")
+    ws.set_defaults(func=_cmd_weights_show)
+    we = wsub.add_parser("export", help="write the learned estimates as JSON (to seed another lane)")
+    we.add_argument("out", help="file to write ('-': standard output)")
+    we.add_argument("--config")
+    we.set_defaults(func=_cmd_weights_export)
+    wi = wsub.add_parser("import", help="merge a JSON export: an estimate with more observations wins")
+    wi.add_argument("file")
+    wi.add_argument("--config")
+    wi.add_argument("--replace", action="store_true", help="take every imported estimate, whatever its evidence")
+    wi.set_defaults(func=_cmd_weights_import)
+
+    st = sub.add_parser("stills", help="camera stills kept for alerts")
+    stsub = st.add_subparsers(metavar="ACTION")
+    sp = stsub.add_parser("prune", help="delete stills older than the retention time (default 72 h)")
+    sp.add_argument("--config")
+    sp.add_argument("--hours", type=float, default=72.0)
+    sp.set_defaults(func=_cmd_stills_prune)
+
+    bn = sub.add_parser("bench", help="benchmarks that print figures")
+    bsub = bn.add_subparsers(metavar="WHAT")
+    bs = bsub.add_parser("security", help="bagging-area rules against a naive baseline, with a shopper simulator",
+                         add_help=False)
+    bs.add_argument("rest", nargs=argparse.REMAINDER)
+    bs.set_defaults(func=_cmd_bench_security)
 
     pay = sub.add_parser("payment", help="the card terminal (technicians, attendants)")
     paysub = pay.add_subparsers(metavar="ACTION")
@@ -393,6 +424,73 @@ def _cmd_sim(args) -> int:
     finally:
         sim.stop()
     return 0
+
+
+def _open_weights(args):
+    from kiosk.weights import WeightBook
+    return WeightBook(_load_config(args).weights_path)
+
+
+def _cmd_weights_show(args) -> int:
+    from kiosk.security.weights import WeightEstimate
+    with _open_weights(args) as book:
+        keys = [k for k in book.keys() if args.sku is None or k == f"sku:{args.sku}"]
+        if not keys:
+            print("no learned weights" + (f" for {args.sku}" if args.sku else ""))
+        for key in keys:
+            est = book.get(key)
+            if isinstance(est, WeightEstimate):
+                print(f"{key:28s} {est.mean_g:9.1f} g  sd {est.sd_g:6.1f} g  {est.obs:5d} obs "
+                      f"({est.confirmed} confirmed, {est.rejected} rejected)")
+            else:
+                print(f"{key:28s} spread {est.cv * 100:5.1f} %  units ~{math.exp(est.log_mean):.0f} g "
+                      f"({est.log_n:.0f} placements)")
+    return 0
+
+
+def _cmd_weights_export(args) -> int:
+    with _open_weights(args) as book:
+        text = json.dumps(book.export(), indent=1, ensure_ascii=False) + "\n"
+        n = len(book)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{n} estimate(s) written to {args.out}")
+    return 0
+
+
+def _cmd_weights_import(args) -> int:
+    from kiosk.weights import WeightsError
+    try:
+        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        print(f"kiosk weights import: {args.file}: no such file", file=sys.stderr)
+        return 2
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        print(f"kiosk weights import: {args.file}: not JSON ({exc})", file=sys.stderr)
+        return 2
+    with _open_weights(args) as book:
+        try:
+            got = book.load(document, replace=args.replace)
+        except WeightsError as exc:
+            print(f"kiosk weights import: {args.file}: {exc}; nothing was imported", file=sys.stderr)
+            return 2
+    print(f"imported: {got.added} new, {got.replaced} replaced, {got.kept} kept (local had more evidence)")
+    return 0
+
+
+def _cmd_stills_prune(args) -> int:
+    from kiosk.stills import prune
+    config = _load_config(args)
+    gone = prune(config.stills_dir, args.hours * 3600)
+    print(f"{len(gone)} still(s) older than {args.hours:g} h deleted from {config.stills_dir}")
+    return 0
+
+
+def _cmd_bench_security(args) -> int:
+    from kiosk.bench.security import main
+    return main(args.rest)
 
 
 def _cmd_calibrate_scale(args) -> int:

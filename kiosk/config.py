@@ -65,6 +65,15 @@ class LaneConfig:
     def journal_path(self) -> Path:
         return self.data_dir / "journal.db"
 
+    @property
+    def weights_path(self) -> Path:
+        """The learned item weights (kiosk/weights.py): on the data partition, kept across image updates."""
+        return self.data_dir / "weights.db"
+
+    @property
+    def stills_dir(self) -> Path:
+        return self.data_dir / "stills"
+
 
 def find_config(explicit: str | os.PathLike | None = None) -> Path:
     """The config to use: ``--config``, then ``$KIOSK_CONFIG``, then /etc/kiosk, then the repository's demo config."""
@@ -164,6 +173,11 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> LaneConfig:
         kwargs[key] = value
     if kwargs.get("default_lang") not in ("de", "en", "nl"):
         raise err("lane.lang", "must be de, en or nl")
+    if kwargs.get("weight_model", "learned") not in ("learned", "catalog"):
+        raise err("rules.weight_model", "must be learned or catalog")
+    for key in ("tolerance_sigma", "max_n", "prior_n", "confirmed_weight"):
+        if key in kwargs and kwargs[key] <= 0:
+            raise err(f"rules.{key}", "must be greater than 0")
     if kwargs.get("receipt_default", "paper") not in ("paper", "ereceipt", "none"):
         raise err("rules.receipt_default", "must be paper, ereceipt or none")
     settings = Settings(**kwargs)

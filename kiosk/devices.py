@@ -62,7 +62,7 @@ class LaneDevices:
         self._next_retry: dict[str, float] = {}
         self._down: dict[str, str] = {}
         self.receipts = config.data_dir / "receipts"
-        self.stills = config.data_dir / "stills"
+        self.stills = config.stills_dir
         self._closed = False
         self._holding_zero = False
 

@@ -8,6 +8,8 @@ A scenario is JSON lines, one input per line, each with ``t`` (seconds from the 
     {"t": 5.0, "attendant": "approve", "pin": "1234"}     an attendant signs in with a PIN, gives a command, signs out
                                                           (optional "line", "intervention", "arg")
     {"t": 3.0, "card": "approve"}                         the next payment's outcome (approve, decline, fail, abort)
+    {"t": 0.0, "learned": {"sku:MO0001": {...}, ...}}     seed the lane's learned item weights (a `kiosk weights
+                                                          export` "estimates" object) before what follows
     {"t": 0.0, "truth": "...", ...}                       a ground-truth label for benchmarks; the lane ignores it
 
 The devices the scenario does not script behave like the demo lane's simulators: the card terminal answers after
@@ -27,14 +29,16 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from hal.scale.stability import StabilityDetector
+from kiosk.attendants import Attendants
 from kiosk.config import LaneConfig
 from kiosk.journal import Journal
 from kiosk.lane import effects as fx
 from kiosk.payment.scripted import OUTCOMES, ScriptedTerminal
 from kiosk.lane.reducer import summarize
 from kiosk.runtime import ItemLookup, LaneRuntime
+from kiosk.weights import WeightBook, WeightsError, decode
 
-INPUT_KEYS = ("scan", "scale", "touch", "attendant", "card", "truth")
+INPUT_KEYS = ("scan", "scale", "touch", "attendant", "card", "learned", "truth")
 
 
 class ScenarioError(ValueError):
@@ -83,6 +87,14 @@ def parse_scenario(lines: Iterable[str], name: str = "<scenario>") -> list[Step]
             raise ScenarioError(f"{where}: '{kind}' must be an action name")
         if kind == "card" and value not in OUTCOMES:
             raise ScenarioError(f"{where}: 'card' must be one of {', '.join(sorted(OUTCOMES))}")
+        if kind == "learned":
+            if not isinstance(value, dict):
+                raise ScenarioError(f"{where}: 'learned' must be an object of key -> estimate (kiosk weights export)")
+            for key, est in value.items():
+                try:
+                    decode(key, est)
+                except WeightsError as exc:
+                    raise ScenarioError(f"{where}: learned {exc}") from None
         if kind == "attendant" and not isinstance(data.get("pin", ""), str):
             raise ScenarioError(f"{where}: 'pin' must be a string")
         steps.append(Step(n, float(t), kind, data))
@@ -105,46 +117,69 @@ class VirtualClock:
         return self.now
 
 
-def replay(steps: list[Step], config: LaneConfig, catalog: ItemLookup, *, journal_path: str | Path | None = None,
-           durable: bool = False, terminal_delay_s: float = 2.0, print_delay_s: float = 1.0,
-           settle_after_s: float = 30.0, scenario_name: str = "") -> ReplayResult:
-    """Run ``steps`` through a fresh lane (or continue the lane in ``journal_path``) and build the report."""
-    tmp = None
-    if journal_path is None:
-        tmp = tempfile.TemporaryDirectory(prefix="kiosk-replay-")
-        journal_path = Path(tmp.name) / "journal.db"
-    clock = VirtualClock(steps[0].t if steps else 0.0)
-    journal = Journal(journal_path, durable=durable)
-    lane = LaneRuntime(config, journal, catalog, clock=clock)
-    terminal = ScriptedTerminal(terminal_delay_s)
-    scale = StabilityDetector()
-    closed: list[fx.TransactionSummary] = []
-    truth: list[dict[str, Any]] = []
-    all_effects: list = []
-    # Device outcomes waiting for their time: (t, order, callable).
-    pending: list[tuple[float, int, Any]] = []
-    order = itertools.count()
+class ScenarioRunner:
+    """The engine of a replay, one step at a time: a lane on a virtual clock with scripted devices.
 
-    def run(effects: list) -> None:
+    ``replay()`` feeds it a whole scenario; the security benchmark's shopper simulator drives it step by step,
+    looking at the lane's state between steps, and records the steps it gave: replaying that file gives the same
+    lane, because every decision is the reducer's and the reducer is a function of its inputs.
+    """
+
+    def __init__(self, config: LaneConfig, catalog: ItemLookup, *, journal_path: str | Path | None = None,
+                 durable: bool = False, terminal_delay_s: float = 2.0, print_delay_s: float = 1.0,
+                 weights: WeightBook | None = None, scenario_name: str = "", start_t: float = 0.0,
+                 attendants: Attendants | None = None):
+        self._tmp = None
+        if journal_path is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="kiosk-replay-")
+            journal_path = Path(self._tmp.name) / "journal.db"
+        self.scenario_name = scenario_name
+        self.terminal_delay_s = terminal_delay_s
+        self.print_delay_s = print_delay_s
+        self.clock = VirtualClock(start_t)
+        self.journal = Journal(journal_path, durable=durable)
+        self.weights = weights if weights is not None else WeightBook()
+        self.lane = LaneRuntime(config, self.journal, catalog, clock=self.clock, weights=self.weights,
+                                attendants=attendants)
+        self.terminal = ScriptedTerminal(terminal_delay_s)
+        self.scale = StabilityDetector()
+        self.closed: list[fx.TransactionSummary] = []
+        self.truth: list[dict[str, Any]] = []
+        self.effects: list = []
+        # Device outcomes waiting for their time: (t, order, callable).
+        self._pending: list[tuple[float, int, Any]] = []
+        self._order = itertools.count()
+        self._started = False
+
+    def _run(self, effects: list) -> None:
+        clock = self.clock
         for e in effects:
-            all_effects.append(e)
+            self.effects.append(e)
             if isinstance(e, fx.Charge):
-                answer = terminal.charge(e.ref, e.amount_cents)
-                heapq.heappush(pending, (clock.now + terminal_delay_s, next(order),
-                                         lambda a=answer: lane.payment_result(a.ref, a.outcome, a.amount_cents,
-                                                                              "card", a.message, a.receipt_lines)))
+                answer = self.terminal.charge(e.ref, e.amount_cents)
+                heapq.heappush(self._pending, (
+                    clock.now + self.terminal_delay_s, next(self._order),
+                    lambda a=answer: self.lane.payment_result(a.ref, a.outcome, a.amount_cents, "card", a.message,
+                                                              a.receipt_lines)))
             elif isinstance(e, fx.Print):
-                heapq.heappush(pending, (clock.now + print_delay_s, next(order),
-                                         lambda j=e.job: lane.print_result(j, True)))
+                heapq.heappush(self._pending, (clock.now + self.print_delay_s, next(self._order),
+                                               lambda j=e.job: self.lane.print_result(j, True)))
             elif isinstance(e, fx.TransactionClosed):
-                closed.append(e.summary)
+                self.closed.append(e.summary)
 
-    def advance(until: float, inclusive: bool) -> None:
-        """Fire device outcomes, scale settling and lane deadlines due before ``until`` in time order."""
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._run(self.lane.start())
+
+    def advance(self, until: float, inclusive: bool = True) -> None:
+        """Fire device outcomes, scale settling and lane deadlines due up to ``until``, in time order."""
+        self.start()
+        lane, clock, scale = self.lane, self.clock, self.scale
         while True:
             candidates = []
-            if pending:
-                candidates.append((pending[0][0], 0))
+            if self._pending:
+                candidates.append((self._pending[0][0], 0))
             due = scale.due()
             if due is not None:
                 candidates.append((due, 1))
@@ -152,56 +187,84 @@ def replay(steps: list[Step], config: LaneConfig, catalog: ItemLookup, *, journa
             if deadline is not None:
                 candidates.append((max(deadline, clock.now), 2))
             if not candidates:
-                return
+                break
             t, which = min(candidates)
             if t > until or (t == until and not inclusive):
-                return
+                break
             clock.now = max(clock.now, t)
             if which == 0:
-                _, _, fire = heapq.heappop(pending)
-                run(fire())
+                _, _, fire = heapq.heappop(self._pending)
+                self._run(fire())
             elif which == 1:
                 settled = scale.poll(t)
                 if settled is not None:
-                    run(lane.weight(settled.grams))
+                    self._run(lane.weight(settled.grams))
             else:
-                run(lane.tick(clock.now))
+                self._run(lane.tick(clock.now))
+        if until > clock.now and until != float("inf"):
+            clock.now = until
 
-    run(lane.start())
-    for step in steps:
-        advance(step.t, inclusive=False)
+    def step(self, step: Step) -> None:
+        """Fire everything due before ``step.t``, then apply the step."""
+        self.advance(step.t, inclusive=False)
+        clock, lane = self.clock, self.lane
         clock.now = max(clock.now, step.t)
         d = step.data
         if step.kind == "scan":
-            run(lane.scan(d["scan"], d.get("aim"), source="script"))
+            self._run(lane.scan(d["scan"], d.get("aim"), source="script"))
         elif step.kind == "scale":
-            settled = scale.feed(step.t, float(d["scale"]))
+            settled = self.scale.feed(step.t, float(d["scale"]))
             if settled is not None:
-                run(lane.weight(settled.grams))
+                self._run(lane.weight(settled.grams))
         elif step.kind == "touch":
-            run(lane.touch(d["touch"], None if d.get("arg") is None else str(d["arg"])))
+            self._run(lane.touch(d["touch"], None if d.get("arg") is None else str(d["arg"])))
         elif step.kind == "card":
-            terminal.script(d["card"])
+            self.terminal.script(d["card"])
         elif step.kind == "attendant":
             ok, effects = lane.sign_in_pin(d.get("pin", ""))
-            run(effects)
+            self._run(effects)
             if ok:
-                run(lane.command(d["attendant"], line=d.get("line"), intervention=d.get("intervention"),
-                                 arg=None if d.get("arg") is None else str(d["arg"]),
-                                 command_id=d.get("command_id") or f"scenario-line-{step.line}"))
-                run(lane.sign_out())
+                self._run(lane.command(d["attendant"], line=d.get("line"), intervention=d.get("intervention"),
+                                       arg=None if d.get("arg") is None else str(d["arg"]),
+                                       command_id=d.get("command_id") or f"scenario-line-{step.line}"))
+                self._run(lane.sign_out())
+        elif step.kind == "learned":
+            self.weights.seed(d["learned"])
         elif step.kind == "truth":
-            truth.append(d)
-    end = (steps[-1].t if steps else clock.now) + settle_after_s
-    advance(end, inclusive=True)
+            self.truth.append(d)
 
-    report = build_report(closed, lane, scenario_name, truth)
-    report["double_charges"] = terminal.charges - sum(
-        1 for s in closed for p in s.payments if p.outcome == "approved" and p.method == "card")
-    journal.close()
-    if tmp is not None:
-        tmp.cleanup()
-    return ReplayResult(report, lane, all_effects)
+    def finish(self, settle_after_s: float = 30.0) -> ReplayResult:
+        """Let the lane settle for ``settle_after_s`` after the last step, build the report, close the journal."""
+        self.start()
+        self.advance(self.clock.now + settle_after_s, inclusive=True)
+        report = build_report(self.closed, self.lane, self.scenario_name, self.truth)
+        report["double_charges"] = self.terminal.charges - sum(
+            1 for s in self.closed for p in s.payments if p.outcome == "approved" and p.method == "card")
+        self.journal.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+        return ReplayResult(report, self.lane, self.effects)
+
+
+def make_step(t: float, line: int = 0, **data: Any) -> Step:
+    """One scenario input built in code (``make_step(12.5, scan="4006381333931")``), checked like a parsed line."""
+    (step,) = parse_scenario([json.dumps({"t": t, **data})], "<step>")
+    return Step(line, step.t, step.kind, step.data)
+
+
+def replay(steps: list[Step], config: LaneConfig, catalog: ItemLookup, *, journal_path: str | Path | None = None,
+           durable: bool = False, terminal_delay_s: float = 2.0, print_delay_s: float = 1.0,
+           settle_after_s: float = 30.0, scenario_name: str = "", weights: WeightBook | None = None,
+           attendants: Attendants | None = None) -> ReplayResult:
+    """Run ``steps`` through a fresh lane (or continue the lane in ``journal_path``) and build the report."""
+    runner = ScenarioRunner(config, catalog, journal_path=journal_path, durable=durable,
+                            terminal_delay_s=terminal_delay_s, print_delay_s=print_delay_s, weights=weights,
+                            scenario_name=scenario_name, start_t=steps[0].t if steps else 0.0,
+                            attendants=attendants)
+    for step in steps:
+        runner.step(step)
+    return runner.finish(settle_after_s)
 
 
 def summary_to_report(s: fx.TransactionSummary) -> dict[str, Any]:

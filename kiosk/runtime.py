@@ -23,6 +23,7 @@ from kiosk.domain.barcodes import classify
 from kiosk.domain.codes import GtinCode, InstoreCode, OtherCode
 from kiosk.domain.item import Item
 from kiosk.journal import Journal, Recovery
+from kiosk.weights import WeightBook
 from kiosk.lane import effects as fx
 from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, AttendantSignedOut, AttendantSignInFailed,
                                DeviceStatus, Event, LaneStarted, PaymentResult, PaymentStep, PrintResult, Scanned,
@@ -45,12 +46,14 @@ class LaneRuntime:
     """One lane: its journal, its state and the enrichment of raw input into events."""
 
     def __init__(self, config: LaneConfig, journal: Journal, catalog: ItemLookup,
-                 clock: Callable[[], float] = time.time, attendants: Attendants | None = None):
+                 clock: Callable[[], float] = time.time, attendants: Attendants | None = None,
+                 weights: WeightBook | None = None):
         self.config = config
         self.journal = journal
         self.catalog = catalog
         self.clock = clock
         self.attendants = attendants if attendants is not None else Attendants(config.attendants)
+        self.weights = weights if weights is not None else WeightBook()
         self.state: LaneState = initial_state()
         self.recovery: Recovery | None = None
         self._since_snapshot = 0
@@ -97,6 +100,9 @@ class LaneRuntime:
             self.journal.snapshot(seq, self.state, REDUCER_VERSION)
             self._since_snapshot = 0
         self._maybe_crash("reduce", seq)
+        for e in effects:
+            if isinstance(e, fx.WeightObserved):
+                self.weights.learn(e.item, e.grams, self.state.settings, e.confirmed)
         return effects
 
     def next_deadline(self) -> float | None:
@@ -128,8 +134,12 @@ class LaneRuntime:
             item = self.catalog.lookup_plu(code.article)
             if item is None and code.article.lstrip("0") != code.article:
                 item = self.catalog.lookup_plu(code.article.lstrip("0") or "0")
+        learned = cat = None
+        if item is not None:
+            learned = self.weights.article(item.sku)
+            cat = self.weights.category(item.category)
         # The raw text is kept for the journal, but bounded: a stuck scanner must not fill the disk.
-        return self.submit(Scanned(t, raw[:256], code, item, source))
+        return self.submit(Scanned(t, raw[:256], code, item, source, learned, cat))
 
     def touch(self, action: str, arg: str | None = None) -> list:
         return self.submit(Touched(self.clock(), action, arg))

@@ -73,8 +73,8 @@ def test_a_second_scan_of_the_same_item_adds_to_its_line_and_its_deposit_follows
     item, deposit = s.txn.active_lines
     assert item.qty == 1 and deposit.qty == 1 and s.txn.total_cents == 89 + 25
     assert s.txn.voids[-1].by == "shopper"
-    # The voided can was bagged: the lane now waits for it to leave the bagging area.
-    assert s.mode == BAGGING and s.bagging.expected[0].weight_g == -520
+    # The voided can was bagged: the lane now waits for it to leave the bagging area, at the weight it was bagged at.
+    assert s.mode == BAGGING and s.bagging.expected[0].weight_g == -521
     s, _ = run(s, WeightSettled(6, 522))
     assert s.mode == SCANNING
 
@@ -153,21 +153,33 @@ def test_a_weighed_article_without_a_weight_needs_an_attendant():
 def test_an_unexpected_item_is_nudged_first_and_corrected_by_the_shopper():
     s, _ = run(started(), scanned(1, MILK_CODE), WeightSettled(2, 1035))
     s, effects = run(s, WeightSettled(3, 1435))
+    assert not s.open_interventions and s.bagging.suspect_t == 3      # it must last confirm_s first
+    assert next_deadline(s) == 3 + s.settings.confirm_s
+    s, effects = run(s, Tick(3 + s.settings.confirm_s))
     (iv,) = s.open_interventions
     assert iv.kind == "unexpected_item" and iv.status == "nudge" and not of(effects, fx.Alert)
-    assert iv.measured_g == pytest.approx(400)
-    s, effects = run(s, scanned(4, ROLL_CODE))
+    assert iv.measured_g == pytest.approx(400) and iv.prompt == "scan_or_remove"
+    s, _ = run(s, Touched(6, "void_last"))           # not now: the stop is open
     assert s.notice.key == "wait_for_attendant" and len(s.txn.active_lines) == 1
-    s, effects = run(s, WeightSettled(5, 1036))
+    s, effects = run(s, WeightSettled(7, 1036))      # taken off again
     assert not s.open_interventions
     resolved = s.interventions[-1]
-    assert (resolved.resolved_by, resolved.resolution, resolved.t_resolved) == ("shopper", "corrected", 5)
+    assert (resolved.resolved_by, resolved.resolution, resolved.t_resolved) == ("shopper", "corrected", 7)
+
+
+def test_scanning_the_item_placed_without_a_scan_resolves_the_prompt():
+    s, _ = run(started(), scanned(1, MILK_CODE), WeightSettled(2, 1035), WeightSettled(3, 2070), Tick(5))
+    assert s.open_interventions[0].kind == "unexpected_item"
+    s, _ = run(s, scanned(8, MILK_CODE))             # scanning stays open while an unexpected item is the stop
+    assert not s.open_interventions and s.txn.active_lines[0].qty == 2 and s.mode == SCANNING
+    assert s.interventions[-1].resolution == "corrected" and s.bagging.accepted_g == 2070
 
 
 def test_an_uncorrected_nudge_calls_the_attendant_who_approves_it():
     s, _ = run(started(), scanned(1, MILK_CODE), WeightSettled(2, 1035), WeightSettled(3, 1435))
+    s, _ = run(s, Tick(3 + s.settings.confirm_s))
     deadline = next_deadline(s)
-    assert deadline == 3 + s.settings.nudge_s
+    assert deadline == 3 + s.settings.confirm_s + s.settings.nudge_s
     s, effects = run(s, Tick(deadline))
     assert s.open_interventions[0].status == "alerted" and of(effects, fx.Alert)
     assert of(effects, fx.Light)[0].color == "amber"
@@ -189,7 +201,8 @@ def test_an_item_not_bagged_in_time_is_prompted_and_placing_it_resolves_it():
 
 def test_items_that_stay_in_the_trolley_skip_bagging():
     s, _ = run(started(), scanned(1, CRATE_CODE))
-    assert s.mode == SCANNING and not s.bagging.expected
+    assert s.mode == SCANNING and all(e.optional for e in s.bagging.expected)
+    assert next_deadline(s) == 1 + s.settings.idle_prompt_s   # nobody waits for it in the bagging area
     assert [ln.kind for ln in s.txn.active_lines] == ["item", "deposit"]
 
 
@@ -208,7 +221,7 @@ def test_an_own_bag_is_learned_as_tare():
 
 
 def test_a_different_weight_than_scanned_is_a_mismatch():
-    s, _ = run(started(), scanned(1, MILK_CODE), WeightSettled(2, 300))
+    s, _ = run(started(), scanned(1, MILK_CODE), WeightSettled(2, 300), Tick(2 + Settings().confirm_s))
     (iv,) = s.open_interventions
     assert iv.kind == "weight_mismatch" and iv.expected_g == 1035 and iv.sku == MILK.sku
 

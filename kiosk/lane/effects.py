@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.domain.item import Item
 from kiosk.lane.state import Intervention
 from kiosk.lane.summary import TransactionSummary
 
@@ -66,8 +67,18 @@ class CommandRejected:
 
 
 @dataclass(frozen=True, slots=True)
+class WeightObserved:
+    """One unit of ``item`` was accepted in the bagging area at ``grams``: the shell's weight table learns it."""
+
+    item: Item
+    grams: float
+    confirmed: bool = False           # an attendant approved this weight
+
+
+@dataclass(frozen=True, slots=True)
 class TransactionClosed:
     summary: TransactionSummary
 
 
-Effect = Light | Alert | AlertCleared | Charge | Print | Sound | CommandRejected | TransactionClosed
+Effect = (Light | Alert | AlertCleared | Charge | Print | Sound | CommandRejected | WeightObserved
+          | TransactionClosed)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from kiosk.domain.codes import GtinCode, InstoreCode, OtherCode, ScanRejected, VoucherCode
 from kiosk.domain.item import Item
 from kiosk.lane.settings import Settings
+from kiosk.security.weights import CategoryEstimate, WeightEstimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class Scanned:
     code: GtinCode | InstoreCode | VoucherCode | OtherCode | ScanRejected
     item: Item | None = None
     source: str = "scanner"   # scanner, keyboard, camera, script
+    learned: WeightEstimate | None = None            # the article's learned weight at that moment
+    category_learned: CategoryEstimate | None = None  # its category's learned spread and weight range
 
 
 @dataclass(frozen=True, slots=True)

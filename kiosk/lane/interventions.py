@@ -31,6 +31,8 @@ IDLE = "idle"
 PAYMENT_FAILED = "payment_failed"
 PAYOUT = "payout"
 DEVICE_FAULT = "device_fault"
+TOTAL_MISMATCH = "total_mismatch"
+RESCAN_AUDIT = "rescan_audit"
 
 KINDS: dict[str, Kind] = {
     UNEXPECTED_ITEM: Kind(blocking=True, nudge=True),
@@ -46,10 +48,14 @@ KINDS: dict[str, Kind] = {
     PAYMENT_FAILED: Kind(blocking=False, nudge=False),
     PAYOUT: Kind(blocking=True, nudge=False),
     DEVICE_FAULT: Kind(blocking=False, nudge=False),
+    TOTAL_MISMATCH: Kind(blocking=True, nudge=True),
+    RESCAN_AUDIT: Kind(blocking=True, nudge=False),
 }
 
 #: Interventions about the weight in the bagging area: at most one of these is open at a time.
 WEIGHT_KINDS = frozenset({UNEXPECTED_ITEM, ITEM_REMOVED, WEIGHT_MISMATCH})
+#: Interventions raised by the bagging-area and fraud rules (the security benchmark counts these).
+SECURITY_KINDS = WEIGHT_KINDS | {ITEM_NOT_BAGGED, TOTAL_MISMATCH}
 
 
 def raise_(state: LaneState, kind: str, t: float, lane_level: bool = False,

@@ -24,18 +24,19 @@ from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, AttendantSig
                                DeviceStatus, Event, LaneStarted, PaymentResult, PaymentStep, PrintResult, Scanned,
                                Tick, Touched, WeightSettled)
 from kiosk.lane.interventions import (AGE_CHECK, CANCEL_REQUEST, DEVICE_FAULT, HELP, IDLE, ITEM_NOT_BAGGED,
-                                      ITEM_REMOVED, PAYMENT_FAILED, PAYOUT, PRICE_REQUIRED, UNEXPECTED_ITEM,
-                                      UNKNOWN_ITEM, WEIGHT_KINDS, WEIGHT_MISMATCH)
+                                      ITEM_REMOVED, PAYMENT_FAILED, PAYOUT, PRICE_REQUIRED, RESCAN_AUDIT,
+                                      TOTAL_MISMATCH, UNEXPECTED_ITEM, UNKNOWN_ITEM, WEIGHT_KINDS, WEIGHT_MISMATCH)
 from kiosk.lane.state import (BAGGING, DEPOSIT, ITEM, OUT_OF_SERVICE, PAYMENT, RECEIPT, SCANNING, THANK_YOU, VOUCHER,
                               WELCOME, BaggingArea, AttendantSession, LaneState, Line, Notice, Payment, Transaction,
                               VoidRecord)
 from kiosk.lane.transitions import check
-from kiosk.security import bagging
+from kiosk.security import bagging, risk
+from kiosk.security import weights as wm
 
 Effects = list
 
 #: Bumped whenever the meaning of a stored state changes: older snapshots are then ignored and the journal replayed.
-REDUCER_VERSION = 1
+REDUCER_VERSION = 2
 
 _RECENT_COMMANDS = 256
 _SELLING = (SCANNING, BAGGING)
@@ -51,6 +52,7 @@ def reduce(state: LaneState, event: Event) -> tuple[LaneState, list]:
     new, effects = handler(state, event)
     if new.t != event.t:
         new = replace(new, t=event.t)
+    new = _explain_alerts(state, new)
     return new, effects + _derived(state, new)
 
 
@@ -181,6 +183,7 @@ def _on_touched(state: LaneState, ev: Touched) -> tuple[LaneState, list]:
             state = _begin(state, t, "start")
         if action == "own_bag" and state.mode in _SELLING:
             state = replace(state, bagging=replace(state.bagging, own_bag=True))
+            return _rejudge(state, t)
         return state, []
     if action == "void_last":
         return _shopper_void_last(state, t)
@@ -244,13 +247,27 @@ def _void(state: LaneState, t: float, line: Line, qty: int, by: str) -> tuple[La
     state = replace(state, bagging=area)
     remaining = qty - dropped
     item = line.item
-    if remaining > 0 and item is not None and not item.no_bag and state.settings.bagging_enabled:
-        weight = (line.weight_g if line.weight_g is not None else item.weight_g)
-        for _ in range(remaining):
+    if remaining > 0 and item is not None and state.settings.bagging_enabled:
+        # A bagged unit must leave again: it should weigh what it weighed when it was bagged.
+        bagged = [p for p in state.bagging.placements if line.id in p.lines and p.count == 1]
+        remaining = min(remaining, len(bagged)) if item.no_bag else remaining
+        for i in range(remaining):
+            unit = line.unit_weight
+            if i < len(bagged):
+                p = bagged[-1 - i]
+                sd = unit.sd_g if unit is not None else state.settings.tolerance_floor_g
+                tol = max(state.settings.tolerance_floor_g, state.settings.weight_threshold_g, sd)
+                weight: wm.Expected | float | None = wm.Expected(-p.delta_g, tol, sd, source="placed")
+            elif unit is not None and unit.mean_g is not None:
+                weight = wm.Expected(-unit.mean_g, unit.tolerance_g, unit.sd_g, source=unit.source)
+            else:
+                weight = -line.weight_g if line.weight_g is not None else (
+                    -item.weight_g if item.weight_g is not None else None)
             state = replace(state, bagging=bagging.expect(
-                state.bagging, line.id, line.sku, -weight if weight is not None else None,
-                t + state.settings.bag_timeout_s, state.settings, item.weight_tolerance_g))
-        state = _goto(state, "void", BAGGING, t)
+                state.bagging, line.id, line.sku, weight, t + state.settings.bag_timeout_s, state.settings,
+                item.weight_tolerance_g))
+        if remaining > 0:
+            state = _goto(state, "void", BAGGING, t)
     state = _resolve_not_bagged(state, t, by, "voided")
     state = _refresh_bagging_mode(state, t, "void")
     # Voiding an age-restricted item may make the age check unnecessary.
@@ -296,21 +313,21 @@ def _add_units(state: LaneState, t: float, line: Line, extra: int) -> tuple[Lane
     txn = _set_qty(txn, line, line.qty + extra)
     state = replace(state, txn=txn)
     item = line.item
-    if item is not None and not item.no_bag and state.settings.bagging_enabled:
-        for _ in range(extra):
-            state = replace(state, bagging=bagging.expect(state.bagging, line.id, line.sku, item.weight_g,
-                                                          t + state.settings.bag_timeout_s, state.settings,
-                                                          item.weight_tolerance_g))
-        if state.mode == SCANNING:
-            state = _goto(state, "scan to bag", BAGGING, t)
-    return state, [fx.Sound("scan")]
+    if item is not None and state.settings.bagging_enabled:
+        state = _expect_units(state, t, line, extra)
+    state, effects = _rejudge(state, t)
+    return state, [fx.Sound("scan")] + effects
 
 
 def _pay(state: LaneState, t: float) -> tuple[LaneState, list]:
     txn = state.txn
     if txn is None or state.mode not in (SCANNING, BAGGING, PAYMENT):
         return state, []
-    if state.mode == BAGGING or state.bagging.expected:
+    if state.mode != PAYMENT and state.bagging.suspect_t is not None:
+        state, effects = _confirm_suspect(state, t)
+        if state.blocked:
+            return state, effects
+    if state.mode == BAGGING or bagging.required(state.bagging):
         return _notice(state, "bag_items_first", t), []
     if state.open_interventions and any(i.txn == txn.number or i.blocking for i in state.open_interventions):
         return _notice(state, "wait_for_attendant", t), []
@@ -318,6 +335,12 @@ def _pay(state: LaneState, t: float) -> tuple[LaneState, list]:
         return _notice(state, "basket_empty", t), []
     if txn.pending_payment is not None:
         return state, []
+    if state.mode != PAYMENT:
+        state, stop = _before_payment(state, t)
+        if stop:
+            return state, [fx.Sound("error")]
+        txn = state.txn
+        assert txn is not None
     due = txn.total_cents - txn.paid_cents
     if due < 0:
         if iv_.open_of(state, (PAYOUT,)) is None:
@@ -331,6 +354,29 @@ def _pay(state: LaneState, t: float) -> tuple[LaneState, list]:
     state = replace(state, txn=txn)
     state = _goto(state, "pay", PAYMENT, t)
     return state, [fx.Charge(ref, due, txn.number)]
+
+
+def _before_payment(state: LaneState, t: float) -> tuple[LaneState, bool]:
+    """The checks between "pay" and the terminal: the bagging total, then (once per transaction) the audit draw."""
+    txn = state.txn
+    assert txn is not None
+    s = state.settings
+    if s.bagging_enabled and s.total_check and not any(
+            i.kind == TOTAL_MISMATCH and i.txn == txn.number for i in state.interventions):
+        check = bagging.total_check(state.bagging, s)
+        if not check.ok:
+            state, _ = iv_.raise_(state, TOTAL_MISMATCH, t, expected_g=round(check.expected_g, 1),
+                                  measured_g=round(check.bagged_g + state.bagging.measured_g
+                                                   - state.bagging.accepted_g, 1),
+                                  prompt="put_all_back", detail=f"allowed {check.allowed_g:.0f} g")
+            return state, True
+    if not txn.audit:
+        due, r = risk.audit_due(state, txn)
+        state = replace(state, txn=replace(txn, audit="pending" if due else "none"))
+        if due:
+            state, _ = iv_.raise_(state, RESCAN_AUDIT, t, risk=r.score, reasons=r.reasons)
+            return state, True
+    return state, False
 
 
 def _paid(state: LaneState, t: float, trigger: str) -> tuple[LaneState, list]:
@@ -373,7 +419,7 @@ def _on_scanned(state: LaneState, ev: Scanned) -> tuple[LaneState, list]:
         return _notice(state, "payment_in_progress", t), [fx.Sound("error")]
     if isinstance(code, ScanRejected):
         return _notice(state, "scan_again", t), [fx.Sound("error")]
-    if state.blocked:
+    if state.blocked and not _may_scan_while_blocked(state):
         return _notice(state, "wait_for_attendant", t), [fx.Sound("error")]
     if isinstance(code, OtherCode):
         return _notice(state, "not_an_item", t), [fx.Sound("error")]
@@ -390,7 +436,7 @@ def _on_scanned(state: LaneState, ev: Scanned) -> tuple[LaneState, list]:
     except PricingError as exc:
         state, _ = iv_.raise_(state, PRICE_REQUIRED, t, sku=item.sku, detail=exc.reason)
         return _notice(state, "price_required", t, item.name), [fx.Sound("error")]
-    return _add_item(state, t, item, priced, ev.raw)
+    return _add_item(state, t, item, priced, ev.raw, ev.learned, ev.category_learned)
 
 
 def _add_voucher(state: LaneState, t: float, code: VoucherCode) -> tuple[LaneState, list]:
@@ -404,7 +450,8 @@ def _add_voucher(state: LaneState, t: float, code: VoucherCode) -> tuple[LaneSta
     return replace(state, txn=txn), [fx.Sound("scan")]
 
 
-def _add_item(state, t, item: Item, priced, raw: str) -> tuple[LaneState, list]:
+def _add_item(state, t, item: Item, priced, raw: str, learned: wm.WeightEstimate | None = None,
+              category: wm.CategoryEstimate | None = None) -> tuple[LaneState, list]:
     txn = state.txn
     assert txn is not None
     last = txn.lines[-1] if txn.lines else None
@@ -415,8 +462,11 @@ def _add_item(state, t, item: Item, priced, raw: str) -> tuple[LaneState, list]:
             and priced.mergeable and last.unit_cents == priced.unit_cents and last.item == item):
         state, effects = _add_units(state, t, last, priced.qty)
         return _age_check(state, t, item), effects
+    unit = wm.expected(item, learned, category, state.settings,
+                       float(priced.weight_g) if priced.weight_g is not None else None)
     line = Line(txn.next_line, ITEM, item.name, priced.qty, priced.unit_cents, priced.amount_cents, item.vat_bp,
-                sku=item.sku, item=item, code=raw[:64], weight_g=priced.weight_g, mergeable=priced.mergeable)
+                sku=item.sku, item=item, code=raw[:64], weight_g=priced.weight_g, mergeable=priced.mergeable, t=t,
+                unit_weight=unit)
     lines = txn.lines + (line,)
     next_line = txn.next_line + 1
     if item.deposit_cents:
@@ -425,15 +475,26 @@ def _add_item(state, t, item: Item, priced, raw: str) -> tuple[LaneState, list]:
                        mergeable=False),)
         next_line += 1
     state = replace(state, txn=replace(txn, lines=lines, next_line=next_line))
-    if not item.no_bag and state.settings.bagging_enabled:
-        weight = float(priced.weight_g) if priced.weight_g is not None else item.weight_g
-        area = state.bagging
-        for _ in range(priced.qty):
-            area = bagging.expect(area, line.id, item.sku, weight, t + state.settings.bag_timeout_s,
-                                  state.settings, item.weight_tolerance_g)
-        state = replace(state, bagging=area)
+    if state.settings.bagging_enabled:
+        state = _expect_units(state, t, line, priced.qty)
+    state, effects = _rejudge(state, t)
+    return _age_check(state, t, item), [fx.Sound("scan")] + effects
+
+
+def _expect_units(state: LaneState, t: float, line: Line, count: int) -> LaneState:
+    """Wait for ``count`` more units of ``line`` in the bagging area (a no_bag article: accept them if they come)."""
+    item = line.item
+    assert item is not None
+    unit = line.unit_weight
+    weight: wm.Expected | float | None = unit if unit is not None else item.weight_g
+    area = state.bagging
+    for _ in range(count):
+        area = bagging.expect(area, line.id, item.sku, weight, t + state.settings.bag_timeout_s, state.settings,
+                              item.weight_tolerance_g, optional=item.no_bag)
+    state = replace(state, bagging=area)
+    if not item.no_bag and state.mode == SCANNING:
         state = _goto(state, "scan to bag", BAGGING, t)
-    return _age_check(state, t, item), [fx.Sound("scan")]
+    return state
 
 
 def _age_check(state: LaneState, t: float, item: Item) -> LaneState:
@@ -453,29 +514,124 @@ def _on_weight(state: LaneState, ev: WeightSettled) -> tuple[LaneState, list]:
         if state.txn is None or state.mode in (WELCOME, THANK_YOU, OUT_OF_SERVICE):
             area = replace(area, accepted_g=grams)
         return replace(state, bagging=replace(area, measured_g=grams)), []
-    verdict = bagging.judge(state.bagging, grams, state.settings)
+    return _judge_weight(state, t, grams, confirmed=False)
+
+
+def _judge_weight(state: LaneState, t: float, grams: float, confirmed: bool) -> tuple[LaneState, list]:
+    """Judge a settled weight (``confirmed``: it has persisted for ``confirm_s``, or there is no time to wait)."""
+    s = state.settings
+    verdict = bagging.judge(state.bagging, grams, s)
+    before = state.bagging
     state = replace(state, bagging=bagging.apply(state.bagging, grams, verdict))
     open_weight = iv_.open_of(state, WEIGHT_KINDS)
-    effects: list = []
-    if verdict.kind in (bagging.ACCEPTED, bagging.NOISE, bagging.OWN_BAG):
+    if verdict.kind in bagging.GOOD:
         if open_weight is not None:
             state = iv_.resolve(state, open_weight.id, t, "shopper", "corrected")
+        effects: list = []
         if verdict.kind == bagging.ACCEPTED:
+            effects = _learned(state, before, verdict)
             state = _resolve_not_bagged(state, t, "shopper", "bagged")
             state = _refresh_bagging_mode(state, t, "bagged")
         return state, effects
-    kind = {bagging.UNEXPECTED: UNEXPECTED_ITEM, bagging.REMOVED: ITEM_REMOVED,
-            bagging.MISMATCH: WEIGHT_MISMATCH}[verdict.kind]
-    expected = verdict.expected_g if verdict.kind == bagging.MISMATCH else 0.0
-    first = state.bagging.expected[0] if state.bagging.expected else None
     if open_weight is not None:
         # Still wrong: keep the one intervention, with what the scale shows now.
-        state = iv_.update(state, open_weight.id, measured_g=verdict.delta_g)
-        return state, effects
+        return iv_.update(state, open_weight.id, measured_g=verdict.delta_g), []
+    if not confirmed and s.confirm_s > 0:
+        # A hand on the rail, a bag being rearranged, an item put down just before its scan: wait and see.
+        if state.bagging.suspect_t is None:
+            state = replace(state, bagging=replace(state.bagging, suspect_t=t))
+        return state, []
+    if verdict.kind == bagging.MISMATCH and verdict.forgivable and s.forgive_first and state.bagging.forgiven == 0:
+        state = replace(state, bagging=bagging.forgive(state.bagging, verdict))
+        state = _resolve_not_bagged(state, t, "lane", "forgiven")
+        return _refresh_bagging_mode(state, t, "bagged"), []
+    return _raise_weight(state, t, verdict)
+
+
+def _raise_weight(state: LaneState, t: float, verdict: bagging.Verdict) -> tuple[LaneState, list]:
+    kind = {bagging.UNEXPECTED: UNEXPECTED_ITEM, bagging.REMOVED: ITEM_REMOVED,
+            bagging.MISMATCH: WEIGHT_MISMATCH}[verdict.kind]
+    pending = bagging.required(state.bagging)
+    first = pending[0] if pending else None
+    txn = state.txn
+    line = txn.line(first.line) if (first is not None and txn is not None) else None
+    if kind == UNEXPECTED_ITEM:
+        started = txn is not None and not txn.lines and state.bagging.tare_g == 0
+        prompt = "own_bag" if started and verdict.delta_g <= state.settings.own_bag_max_g else "scan_or_remove"
+    elif kind == ITEM_REMOVED:
+        prompt = "put_back"
+    elif first is not None and first.weight_g is not None and first.weight_g < 0:
+        prompt = "remove_voided"
+    elif first is not None and first.weight_g is not None and verdict.delta_g < first.weight_g:
+        prompt = "bag_item"
+    else:
+        prompt = "place_scanned_only"
+    expected = verdict.expected_g if verdict.kind == bagging.MISMATCH else 0.0
+    state = replace(state, bagging=replace(state.bagging, suspect_t=None))
+    mismatch = kind == WEIGHT_MISMATCH and first is not None
     state, _ = iv_.raise_(state, kind, t, expected_g=expected, measured_g=verdict.delta_g,
-                          line=first.line if (first and kind == WEIGHT_MISMATCH) else None,
-                          sku=first.sku if (first and kind == WEIGHT_MISMATCH) else None)
-    return state, effects + [fx.Sound("error")]
+                          line=first.line if mismatch else None,  # type: ignore[union-attr]
+                          sku=first.sku if mismatch else None,  # type: ignore[union-attr]
+                          item=line.name if (mismatch and line is not None) else "", prompt=prompt)
+    return state, [fx.Sound("error")]
+
+
+def _learned(state: LaneState, before: BaggingArea, verdict: bagging.Verdict) -> list:
+    """The observation a placement gives the weight table: one unit of one article, weighed by its own scale."""
+    if verdict.optional is not None:
+        met = (before.expected[verdict.optional],)
+    else:
+        met = bagging.required(before)[: verdict.count]
+    if len(met) != 1 or state.txn is None:
+        return []
+    exp = met[0]
+    line = state.txn.line(exp.line)
+    if (line is None or line.item is None or exp.source in ("label", "placed") or line.weight_g is not None
+            or verdict.delta_g <= 0):
+        return []
+    return [fx.WeightObserved(line.item, round(verdict.delta_g, 1))]
+
+
+def _rejudge(state: LaneState, t: float) -> tuple[LaneState, list]:
+    """The expectations changed (a scan, a void): does what is already on the scale fit now?"""
+    area = state.bagging
+    if (not _in_transaction(state) or state.mode not in _SELLING or not state.settings.bagging_enabled
+            or abs(area.measured_g - area.accepted_g) <= state.settings.weight_threshold_g):
+        return state, []
+    verdict = bagging.judge(area, area.measured_g, state.settings)
+    if verdict.kind not in bagging.GOOD and iv_.open_of(state, WEIGHT_KINDS) is None and area.suspect_t is None:
+        return state, []   # nothing was waiting to be explained by this
+    return _judge_weight(state, t, area.measured_g, confirmed=False)
+
+
+def _confirm_suspect(state: LaneState, t: float) -> tuple[LaneState, list]:
+    """The unexplained change has lasted ``confirm_s`` (or payment was asked for): judge it for real."""
+    if state.bagging.suspect_t is None:
+        return state, []
+    if not _in_transaction(state) or state.mode not in _SELLING:
+        return replace(state, bagging=replace(state.bagging, suspect_t=None)), []
+    return _judge_weight(state, t, state.bagging.measured_g, confirmed=True)
+
+
+def _may_scan_while_blocked(state: LaneState) -> bool:
+    """Scanning stays open while the only stop is an unexpected item: scanning it is the correction."""
+    blocking = [i for i in state.open_interventions if i.blocking]
+    return bool(blocking) and all(i.kind == UNEXPECTED_ITEM for i in blocking)
+
+
+def _explain_alerts(before: LaneState, after: LaneState) -> LaneState:
+    """Every intervention that reaches the attendant carries the transaction's risk score and its reasons."""
+    if before.interventions is after.interventions or after.txn is None:
+        return after
+    old = {i.id: i.status for i in before.interventions}
+    fresh = [iv.id for iv in after.interventions
+             if iv.status == "alerted" and old.get(iv.id) != "alerted" and iv.txn == after.txn.number]
+    if not fresh:
+        return after
+    r = risk.score(after)
+    for iid in fresh:
+        after = iv_.update(after, iid, risk=r.score, reasons=r.reasons)
+    return after
 
 
 # -------------------------------------------------------------------------------------------------------- attendants
@@ -583,6 +739,11 @@ def _on_command(state: LaneState, ev: AttendantCommand) -> tuple[LaneState, list
                 return state, effects
             qty = line.qty - qty
         return _void(state, t, line, qty, by)
+    if cmd == "audit_done":
+        target = iv_.open_of(state, (RESCAN_AUDIT,))
+        if target is None:
+            return reject("no_open_intervention")
+        return _audit_done(state, t, target, by, "found" if ev.arg == "found" else "ok")
     if cmd == "cancel":
         if txn.paid_cents or txn.pending_payment is not None:
             return reject("payment_made")
@@ -603,12 +764,24 @@ def _approve(state: LaneState, t: float, target, by: str) -> tuple[LaneState, li
         assert txn is not None
         state = replace(state, txn=replace(txn, age_verified=max(txn.age_verified, _required_age(txn))))
         return iv_.resolve(state, target.id, t, by, "verified"), []
-    if kind in WEIGHT_KINDS:
-        drop = 1 if kind == WEIGHT_MISMATCH and state.bagging.expected else 0
-        state = replace(state, bagging=bagging.accept_measured(state.bagging, drop))
+    if kind in WEIGHT_KINDS or kind == TOTAL_MISMATCH:
+        area = state.bagging
+        pending = bagging.required(area)
+        drop = 1 if kind == WEIGHT_MISMATCH and pending else 0
+        effects: list = []
+        if drop and pending[0].weight_g is not None and pending[0].weight_g > 0 and state.txn is not None:
+            # The attendant saw the item: its weight is a confirmed observation, which counts more.
+            line = state.txn.line(pending[0].line)
+            delta = area.measured_g - area.accepted_g
+            if (line is not None and line.item is not None and line.weight_g is None and delta > 0
+                    and pending[0].source not in ("label", "placed")):
+                effects.append(fx.WeightObserved(line.item, round(delta, 1), confirmed=True))
+        state = replace(state, bagging=bagging.accept_measured(area, drop))
         state = iv_.resolve(state, target.id, t, by, "approved")
         state = _resolve_not_bagged(state, t, by, "approved")
-        return _refresh_bagging_mode(state, t, "approve"), []
+        return _refresh_bagging_mode(state, t, "approve"), effects
+    if kind == RESCAN_AUDIT:
+        return _audit_done(state, t, target, by, "ok")
     if kind == ITEM_NOT_BAGGED:
         area, _ = bagging.forget(state.bagging, target.line) if target.line is not None else (state.bagging, 0)
         state = replace(state, bagging=area)
@@ -624,6 +797,14 @@ def _approve(state: LaneState, t: float, target, by: str) -> tuple[LaneState, li
         state = replace(state, txn=txn)
         return _paid(state, t, "paid")
     return iv_.resolve(state, target.id, t, by, "approved"), []
+
+
+def _audit_done(state: LaneState, t: float, target, by: str, outcome: str) -> tuple[LaneState, list]:
+    """The attendant rescanned the basket: all scanned (ok), or items were found and added (found)."""
+    txn = state.txn
+    assert txn is not None
+    state = replace(state, txn=replace(txn, audit=outcome))
+    return iv_.resolve(state, target.id, t, by, "audit_" + outcome), []
 
 
 def _int(text: str | None, default: int = 0) -> int:
@@ -709,7 +890,9 @@ def next_deadline(state: LaneState) -> float | None:
                           if iv.status == "nudge" and iv.nudge_until is not None]
     if state.mode in _SELLING and state.txn is not None:
         waiting = {iv.line for iv in state.interventions if iv.kind == ITEM_NOT_BAGGED and iv.status != "resolved"}
-        times += [e.t_due for e in state.bagging.expected if e.line not in waiting]
+        times += [e.t_due for e in bagging.required(state.bagging) if e.line not in waiting]
+        if state.bagging.suspect_t is not None:
+            times.append(state.bagging.suspect_t + s.confirm_s)
         if not state.txn.active_lines and not state.open_interventions and not state.bagging.expected:
             times.append(state.t_activity + s.idle_empty_s)
         elif state.idle_stage == 0:
@@ -733,12 +916,18 @@ def _on_tick(state: LaneState, ev: Tick) -> tuple[LaneState, list]:
     if state.attendant is not None and max(state.attendant.t_last, state.attendant.t_signed_in) \
             + s.attendant_idle_s <= t:
         state = replace(state, attendant=None)
+    if state.bagging.suspect_t is not None and state.bagging.suspect_t + s.confirm_s <= t:
+        state, more = _confirm_suspect(state, t)
+        effects += more
     if state.mode in _SELLING and state.txn is not None:
         waiting = {iv.line for iv in state.interventions if iv.kind == ITEM_NOT_BAGGED and iv.status != "resolved"}
-        for exp in state.bagging.expected:
+        for exp in bagging.required(state.bagging):
             if exp.t_due <= t and exp.line not in waiting:
+                line = state.txn.line(exp.line)
+                removal = exp.weight_g is not None and exp.weight_g < 0
                 state, _ = iv_.raise_(state, ITEM_NOT_BAGGED, t, line=exp.line, sku=exp.sku,
-                                      expected_g=exp.weight_g)
+                                      expected_g=exp.weight_g, item=line.name if line is not None else "",
+                                      prompt="remove_voided" if removal else "bag_item")
                 waiting.add(exp.line)
         if not state.txn.active_lines and not state.open_interventions and not state.bagging.expected:
             if state.t_activity + s.idle_empty_s <= t:

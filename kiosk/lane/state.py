@@ -11,6 +11,7 @@ from kiosk.domain.item import Item
 from kiosk.domain.money import VatTotal, vat_breakdown
 from kiosk.lane.settings import Settings
 from kiosk.lane.summary import TransactionSummary
+from kiosk.security.weights import Expected
 
 # Modes: the screen the shopper is on (DESIGN.md section 3). Interventions overlay a mode rather than being one,
 # because the lane must come back exactly where it was once one is resolved.
@@ -47,6 +48,8 @@ class Line:
     parent: int | None = None         # a deposit line's item line
     voided_qty: int = 0
     mergeable: bool = True            # a second scan of the same article adds to this line
+    t: float = 0.0                    # when it was scanned
+    unit_weight: Expected | None = None  # what one unit should weigh in the bagging area (weight model at the scan)
 
     @property
     def active(self) -> bool:
@@ -97,6 +100,10 @@ class Intervention:
     expected_g: float | None = None
     measured_g: float | None = None
     detail: str = ""                  # a message key or a short text for the attendant
+    item: str = ""                    # the item's name, for the shopper's prompt and the attendant
+    prompt: str = ""                  # the specific correction the shopper is asked for (scan_or_remove, put_back...)
+    reasons: tuple[str, ...] = ()     # the transaction's risk signals when it was raised ("voids:2"), for the alert
+    risk: float = 0.0                 # the transaction's risk score when it was raised
     t_resolved: float | None = None
     resolved_by: str | None = None    # shopper, lane, attendant:<id>
     resolution: str | None = None     # corrected, approved, voided, cancelled, verified, rejected, ...
@@ -112,9 +119,28 @@ class Expectation:
 
     line: int
     sku: str | None
-    weight_g: float | None            # None: weight unknown, any plausible increase is accepted
+    weight_g: float | None            # None: weight unknown, an increase within min_g .. max_g is accepted
     tolerance_g: float
     t_due: float
+    sd_g: float = 0.0                 # predicted spread of the weight (the total check at payment adds these)
+    min_g: float = 0.0                # unknown weight: the plausible range
+    max_g: float = 0.0
+    optional: bool = False            # a no_bag item: accepted when bagged, never waited for
+    source: str = "catalog"           # where the weight came from: catalog, learned, label, category, unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """An accepted change of the bagging area: which expectations it met, what they should and did weigh."""
+
+    lines: tuple[int, ...]
+    sku: str | None                   # when every unit is of one article
+    expected_g: float | None          # None when an item of unknown weight was among them
+    sd_g: float
+    delta_g: float
+    count: int = 1
+    forgiven: bool = False
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +152,10 @@ class BaggingArea:
     expected: tuple[Expectation, ...] = ()
     own_bag: bool = False             # the shopper announced an own bag: the next placement is tare
     bagged_g: float = 0.0             # sum of accepted item weights (without bags)
+    tare_g: float = 0.0               # the shopper's own bags
+    suspect_t: float | None = None    # since when the scale shows a change nothing explains (confirm_s runs)
+    placements: tuple[Placement, ...] = ()
+    forgiven: int = 0                 # small mismatches forgiven in this transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +171,7 @@ class Transaction:
     declines: int = 0
     receipt: str | None = None        # paper, ereceipt, none
     t_ended: float | None = None
+    audit: str = ""                   # rescan audit: "" not drawn yet, none, pending, ok, found
 
     @property
     def active_lines(self) -> tuple[Line, ...]:
