@@ -29,9 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from kiosk.config import ConfigError
     from kiosk.journal import JournalError
+    from kiosk.weights import WeightsError
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, JournalError) as exc:
+    except (ConfigError, JournalError, WeightsError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -140,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     we.add_argument("out", help="file to write ('-': standard output)")
     we.add_argument("--config")
     we.set_defaults(func=_cmd_weights_export)
-    wi = wsub.add_parser("import", help="merge a JSON export: an estimate with more observations wins")
+    wi = wsub.add_parser("import", help="merge a JSON export: an estimate with more observations wins "
+                                        "(stop the lane first: it reads the table at start)")
     wi.add_argument("file")
     wi.add_argument("--config")
     wi.add_argument("--replace", action="store_true", help="take every imported estimate, whatever its evidence")
@@ -455,7 +457,11 @@ def _cmd_weights_export(args) -> int:
     if args.out == "-":
         sys.stdout.write(text)
     else:
-        Path(args.out).write_text(text, encoding="utf-8")
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"kiosk weights export: {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         print(f"{n} estimate(s) written to {args.out}")
     return 0
 

@@ -60,9 +60,12 @@ def decode(key: str, value: Any) -> w.WeightEstimate | w.CategoryEstimate:
         raise WeightsError(f"{key}: {exc}") from None
     if isinstance(est, w.WeightEstimate) and (est.mean_g <= 0 or est.n <= 0):
         raise WeightsError(f"{key}: mean_g and n must be greater than 0")
-    for name in ("obs", "rejected", "confirmed"):
-        if hasattr(est, name) and int(getattr(est, name)) != getattr(est, name):
-            raise WeightsError(f"{key}.{name}: must be a whole number")
+    if isinstance(est, w.WeightEstimate):
+        counts = {name: getattr(est, name) for name in ("obs", "rejected", "confirmed")}
+        for name, v in counts.items():
+            if int(v) != v:
+                raise WeightsError(f"{key}.{name}: must be a whole number")
+        est = dataclasses.replace(est, **{name: int(v) for name, v in counts.items()})
     return est
 
 
@@ -79,15 +82,17 @@ class WeightBook:
         self._db: sqlite3.Connection | None = None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS weights (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
-                             "updated REAL NOT NULL)")
-            for key, value in self._db.execute("SELECT key, value FROM weights"):
-                try:
+            db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("CREATE TABLE IF NOT EXISTS weights (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+                           "updated REAL NOT NULL)")
+                for key, value in db.execute("SELECT key, value FROM weights"):
                     self._mem[key] = decode(key, json.loads(value))
-                except (WeightsError, json.JSONDecodeError) as exc:
-                    raise WeightsError(f"{self.path}: {exc}") from None
+            except (WeightsError, json.JSONDecodeError, sqlite3.DatabaseError) as exc:
+                db.close()
+                raise WeightsError(f"{self.path}: {exc} (move the file aside to start learning afresh)") from None
+            self._db = db
 
     # ------------------------------------------------------------------------------------------------ lookups
 
@@ -166,15 +171,16 @@ class WeightBook:
     # -------------------------------------------------------------------------------------------------- disk
 
     def _put(self, changes: dict) -> None:
+        """Write ``changes`` to disk first, then to memory, so the two never disagree."""
         if not changes:
             return
-        self._mem.update(changes)
         if self._db is not None:
             now = time.time()
             with self._db:
                 self._db.execute("BEGIN")
                 self._db.executemany("INSERT OR REPLACE INTO weights (key, value, updated) VALUES (?, ?, ?)",
                                      [(k, json.dumps(dataclasses.asdict(v)), now) for k, v in changes.items()])
+        self._mem.update(changes)
 
     def close(self) -> None:
         if self._db is not None:
