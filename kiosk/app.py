@@ -364,7 +364,7 @@ class LaneApp:
         self.script_done = not self.script
         if self.script:
             self._spawn(self._play())
-        self._spawn(self._prune_stills())
+        pruner = loop.create_task(self._prune_stills())   # runs as long as the lane: not one of self._tasks
         started = time.monotonic()
         while self.running:
             now = time.monotonic()
@@ -415,6 +415,7 @@ class LaneApp:
             except TimeoutError:
                 pass
             self._wake.clear()
+        pruner.cancel()
         for task in list(self._tasks):
             task.cancel()
         self.devices.wake = None
@@ -427,14 +428,12 @@ class LaneApp:
         if button.kind == "touch":
             self.execute(self.lane.touch(button.action, button.arg))
         elif button.kind == "attendant":
-            number = int(button.arg) if button.arg and button.arg.isdigit() else None
             if button.action == "sign_out":
                 self.execute(self.lane.sign_out())
                 local.pin, local.pin_open = "", False
-            elif button.action in ("approve", "verify_age", "reject_age"):
-                self.execute(self.lane.command(button.action, intervention=number))
             else:
-                self.execute(self.lane.command(button.action, line=number))
+                from kiosk.ui.attendant import command_args
+                self.execute(self.lane.command(button.action, **command_args(button.action, button.arg)))
         elif button.kind == "ui":
             self._on_ui(button, local)
 

@@ -32,6 +32,7 @@ from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, DeviceStatus
 from kiosk.lane.reducer import initial_state, reduce  # noqa: E402
 from kiosk.lane.state import LaneState  # noqa: E402
 from kiosk.ui import i18n  # noqa: E402
+from kiosk.ui.attendant import command_args, reason_text  # noqa: E402
 from kiosk.ui.i18n import tr  # noqa: E402
 from kiosk.ui.screen import Button, LaneScreen, UiLocal, fit_text, hit, wrap_text  # noqa: E402
 from kiosk.ui.theme import MIN_TOUCH_PX  # noqa: E402
@@ -88,19 +89,22 @@ def journey(lang: str) -> dict[str, LaneState]:
     out["bagging"] = s
     s = run(s, WeightSettled(8, 3820))
     out["scanning"] = s
-    s = run(s, WeightSettled(9, 4220))                      # an extra 400 g nobody scanned
+    s = run(s, WeightSettled(9, 4220))                      # an extra 400 g nobody scanned ...
+    s = run(s, Tick(9 + s.settings.confirm_s))              # ... still there once the lane is sure: a prompt
     out["unexpected_nudge"] = s
-    s = run(s, Tick(9 + s.settings.nudge_s))                # not corrected in time: the attendant is called
+    (iv,) = s.open_interventions
+    s = run(s, Tick(iv.nudge_until))                        # not corrected in time: the attendant is called
     out["unexpected_alerted"] = s
-    out["attendant"] = run(s, AttendantSignedIn(22, "anna", "supervisor"))
-    s = run(s, WeightSettled(23, 3820), Touched(24, "pay"))  # the shopper takes it out again and pays
+    t = s.t
+    out["attendant"] = run(s, AttendantSignedIn(t + 1, "anna", "supervisor"))
+    s = run(s, WeightSettled(t + 2, 3820), Touched(t + 3, "pay"))  # the shopper takes it out again and pays
     out["payment"] = s
-    s = run(s, PaymentResult(30, s.txn.pending_payment.ref, "declined", message="05 Karte abgelehnt"))
+    s = run(s, PaymentResult(t + 9, s.txn.pending_payment.ref, "declined", message="05 Karte abgelehnt"))
     out["payment_declined"] = s
-    s = run(s, Touched(31, "pay"))
-    s = run(s, PaymentResult(35, s.txn.pending_payment.ref, "approved", s.txn.total_cents))
+    s = run(s, Touched(t + 10, "pay"))
+    s = run(s, PaymentResult(t + 14, s.txn.pending_payment.ref, "approved", s.txn.total_cents))
     out["receipt"] = s
-    out["thank_you"] = run(s, Touched(36, "receipt", "paper"))
+    out["thank_you"] = run(s, Touched(t + 15, "receipt", "paper"))
     return out
 
 
@@ -139,6 +143,7 @@ def expected_texts(name: str, state: LaneState, lang: str) -> list[str]:
     """Messages that must be on the screen, whole (never shortened)."""
     a = state.settings.default_lang
     total = _money(state.txn.total_cents, lang) if state.txn is not None else ""
+    shopper = _shopper_key(state) if name.startswith("unexpected_") else ""
     texts = {
         "out_of_service": [tr(code, "closed.title") for code in LANGS],
         "welcome": [tr(lang, "welcome.title"), tr(lang, "welcome.start")] + [tr(c, "language_name") for c in LANGS],
@@ -146,8 +151,8 @@ def expected_texts(name: str, state: LaneState, lang: str) -> list[str]:
         "bagging": [tr(lang, "basket.total"), tr(lang, "bag.place"), tr(lang, "action.pay"),
                     tr(lang, "basket.plus_deposit", amount=_money(25, lang))],
         "scanning": [tr(lang, "basket.total"), tr(lang, "scan.next"), total],
-        "unexpected_nudge": [tr(lang, "iv.unexpected_item.title"), tr(lang, "iv.unexpected_item.text")],
-        "unexpected_alerted": [tr(lang, "iv.unexpected_item.title"), tr(lang, "help_on_the_way")],
+        "unexpected_nudge": [tr(lang, f"{shopper}.title"), tr(lang, f"{shopper}.text")],
+        "unexpected_alerted": [tr(lang, f"{shopper}.title"), tr(lang, f"{shopper}.text"), tr(lang, "help_on_the_way")],
         "attendant": [tr(a, "att.title"), tr(a, "iv.unexpected_item.title"), tr(a, "att.approve")],
         "payment": [tr(lang, "payment.due"), tr(lang, "payment.follow_terminal"), total],
         "payment_declined": [tr(lang, "notice.payment_declined"), tr(lang, "action.retry")],
@@ -155,6 +160,12 @@ def expected_texts(name: str, state: LaneState, lang: str) -> list[str]:
         "thank_you": [tr(lang, "thanks.title"), tr(lang, "thanks.take_receipt")],
     }
     return texts[name]
+
+
+def _shopper_key(state: LaneState) -> str:
+    """The catalog entry the shopper reads for the open intervention: its specific prompt's, else its kind's."""
+    (iv,) = state.open_interventions
+    return f"iv.prompt.{iv.prompt}" if iv.prompt else f"iv.{iv.kind}"
 
 
 def _money(cents: int, lang: str) -> str:
@@ -558,3 +569,328 @@ def test_the_e_receipt_is_a_qr_code_a_phone_can_read(screens, size):
     assert tr("en", "thanks.ereceipt") in screen.last_texts
     pixels = np.ascontiguousarray(pygame.surfarray.pixels3d(surface).swapaxes(0, 1)[:, :, 0])
     assert [r.text for r in zxingcpp.read_barcodes(pixels)] == [url]
+
+
+# ------------------------------------------------------------------------------ bagging-area prompts and alerts
+
+#: Each prompt of the bagging-area rules, with the kind that carries it and what the lane knows (line 1 is the milk,
+#: line 2 the cake, line 3 the water of the "scanning" journey state). ``named`` says whether the text names the item.
+PROMPTS = {
+    "scan_or_remove": (interventions.UNEXPECTED_ITEM, dict(expected_g=0.0, measured_g=400.0), False),
+    "own_bag": (interventions.UNEXPECTED_ITEM, dict(expected_g=0.0, measured_g=62.0), False),
+    "put_back": (interventions.ITEM_REMOVED, dict(expected_g=0.0, measured_g=-1040.0, line=1, item=MILK.name), True),
+    "remove_voided": (interventions.ITEM_NOT_BAGGED, dict(expected_g=-1040.0, line=1, item=MILK.name), True),
+    "place_scanned_only": (interventions.WEIGHT_MISMATCH, dict(expected_g=1200.0, measured_g=1650.0, line=2,
+                                                               item=CAKE.name), True),
+    "bag_item": (interventions.ITEM_NOT_BAGGED, dict(expected_g=1580.0, line=3, item=WATER.name), True),
+    "put_all_back": (interventions.TOTAL_MISMATCH, dict(expected_g=3820.0, measured_g=2780.0), False),
+}
+REASONS = ("voids:2", "unknown:1", "scan_gap:1", "high_value:1", "cheap_heavy:2", "produce_weight:1",
+           "weight_stops:2", "forgiven:1", "own_bag_heavy:1")
+
+
+def with_intervention(lang: str, kind: str, status: str = "nudge", **details) -> LaneState:
+    """The journey's "scanning" state with one intervention raised by the lane's own intervention code."""
+    s = journey(lang)["scanning"]
+    s, iv = interventions.raise_(s, kind, s.t, **details)
+    if status == "alerted" and iv.status != "alerted":
+        s = interventions.escalate_due(s, iv.nudge_until)
+    assert s.intervention(iv.id).status == status
+    return s
+
+
+def joined(screen: LaneScreen) -> str:
+    return " ".join(screen.last_texts)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("status", ["nudge", "alerted"])
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("prompt", list(PROMPTS))
+def test_every_bagging_prompt_tells_the_shopper_exactly_what_to_do(screens, tmp_path, prompt, lang, status, size):
+    kind, details, named = PROMPTS[prompt]
+    s = with_intervention(lang, kind, status, prompt=prompt, **details)
+    screen = screens[size]
+    surface = pygame.Surface(size)
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    text = joined(screen)
+    base = f"iv.prompt.{prompt}"
+    assert tr(lang, f"{base}.title") in text
+    if named:
+        # The item by its name in the shopper's language (the line's, not the name the lane recorded in German).
+        name = s.txn.line(details["line"]).item.display_name(lang)
+        assert tr(lang, f"{base}.text_item", item=name) in text
+        assert name in text
+    elif prompt == "own_bag":
+        assert tr(lang, f"{base}.text", button=tr(lang, f"{base}.button")) in text
+    else:
+        assert tr(lang, f"{base}.text") in text
+    # The general text of the kind gives way to the specific one.
+    assert tr(lang, f"iv.{kind}.text") not in text
+    offered = {(b.kind, b.action) for b in buttons}
+    if status == "alerted":
+        assert tr(lang, "help_on_the_way") in text
+        if interventions.KINDS[kind].blocking:                 # the panel covers the Help key; help is coming
+            assert ("touch", "help") not in offered
+    else:
+        assert tr(lang, "help_on_the_way") not in text
+        assert ("touch", "help") in offered                    # "call for help" on the panel, or the Help key
+    if prompt == "own_bag":
+        own = [b for b in buttons if b.action == "own_bag"]
+        assert len(own) == 1 and own[0].kind == "touch" and min(own[0].rect.size) >= MIN_TOUCH_PX
+        assert tr(lang, "iv.prompt.own_bag.button") in screen.last_texts
+    else:
+        assert ("touch", "own_bag") not in offered
+    if interventions.KINDS[kind].blocking:
+        assert ("touch", "pay") not in offered
+    pygame.image.save(surface, str(tmp_path / f"{prompt}-{status}-{lang}-{size[0]}x{size[1]}.png"))
+
+
+def test_the_own_bag_button_sends_what_the_welcome_screens_button_sends(screens):
+    welcome = journey("de")["welcome"]
+    screen = screens[(1280, 800)]
+    buttons = screen.draw(pygame.Surface((1280, 800)), welcome, UiLocal(), welcome.t)
+    at_welcome = next(b for b in buttons if b.action == "own_bag")
+    s = with_intervention("de", interventions.UNEXPECTED_ITEM, prompt="own_bag", expected_g=0.0, measured_g=62.0)
+    buttons = screen.draw(pygame.Surface((1280, 800)), s, UiLocal(), s.t)
+    on_panel = next(b for b in buttons if b.action == "own_bag")
+    assert (on_panel.kind, on_panel.action, on_panel.arg) == (at_welcome.kind, at_welcome.action, at_welcome.arg)
+    assert hit(buttons, on_panel.rect.center) is on_panel
+
+
+def test_a_prompt_without_an_item_name_and_an_unknown_prompt_still_read_well(screens):
+    s = with_intervention("en", interventions.ITEM_NOT_BAGGED, prompt="bag_item", expected_g=300.0)
+    screen = screens[(1024, 600)]
+    surface = pygame.Surface((1024, 600))
+    check_frame(screen, surface, screen.draw(surface, s, UiLocal(), s.t))
+    assert tr("en", "iv.prompt.bag_item.text") in joined(screen)
+    # A prompt this version has no words for: the kind's own title and text.
+    s = with_intervention("nl", interventions.WEIGHT_MISMATCH, prompt="no_such_prompt", expected_g=500.0,
+                          measured_g=900.0)
+    check_frame(screen, surface, screen.draw(surface, s, UiLocal(), s.t))
+    assert tr("nl", "iv.weight_mismatch.title") in joined(screen)
+    assert tr("nl", "iv.weight_mismatch.text") in joined(screen)
+    assert "no_such_prompt" not in joined(screen)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_new_kinds_speak_to_the_shopper(screens, tmp_path, lang, size):
+    screen = screens[size]
+    surface = pygame.Surface(size)
+    # At payment the bagging area does not agree with what was bagged (no specific prompt: the kind's words).
+    s = with_intervention(lang, interventions.TOTAL_MISMATCH, expected_g=3820.0, measured_g=2780.0)
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    assert tr(lang, "iv.total_mismatch.title") in joined(screen)
+    assert tr(lang, "iv.total_mismatch.text") in joined(screen)
+    assert not any(b.action == "pay" for b in buttons)
+    pygame.image.save(surface, str(tmp_path / f"total_mismatch-{lang}.png"))
+    # A random rescan audit: the attendant is called at once; the shopper is told calmly what happens.
+    s = with_intervention(lang, interventions.RESCAN_AUDIT, "alerted", reasons=REASONS[:2], risk=0.4)
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    text = joined(screen)
+    for key in ("iv.rescan_audit.title", "iv.rescan_audit.text", "iv.rescan_audit.status"):
+        assert tr(lang, key) in text, key
+    assert tr(lang, "help_on_the_way") not in text
+    assert not any(b.action in ("pay", "help") for b in buttons)
+    for reason in REASONS[:2]:                                  # the shopper never sees why the lane chose them
+        assert reason_text(reason, lang) not in text
+    pygame.image.save(surface, str(tmp_path / f"rescan_audit-{lang}.png"))
+
+
+def test_the_audit_words_do_not_accuse():
+    for lang in LANGS:
+        words = (tr(lang, "iv.rescan_audit.title") + " " + tr(lang, "iv.rescan_audit.text")).lower()
+        for accusing in ("theft", "steal", "suspic", "fraud", "diebstahl", "verdacht", "betrug", "diefstal", "fraude"):
+            assert accusing not in words, (lang, accusing)
+    assert "zufällig" in tr("de", "iv.rescan_audit.text")
+    assert "willekeurig" in tr("nl", "iv.rescan_audit.text")
+    assert "random" in tr("en", "iv.rescan_audit.text")
+
+
+def attendant_at(state: LaneState, lang: str) -> LaneState:
+    """An attendant signed in at the lane, reading ``lang`` (the store's language)."""
+    state = replace(state, settings=replace(state.settings, default_lang=lang))
+    return run(state, AttendantSignedIn(state.t + 1, "anna", "supervisor"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("prompt", list(PROMPTS))
+def test_the_attendant_sees_weights_item_and_risk_of_a_bagging_alert(screens, tmp_path, prompt, lang, size):
+    kind, details, named = PROMPTS[prompt]
+    s = attendant_at(with_intervention("de", kind, "alerted", prompt=prompt, reasons=REASONS, risk=0.72,
+                                       **details), lang)
+    (iv,) = s.open_interventions
+    screen = screens[size]
+    surface = pygame.Surface(size)
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    text = joined(screen)
+    assert tr(lang, f"iv.{kind}.title") in text
+    assert tr(lang, "att.status.alerted") in text
+    exp, meas = details.get("expected_g"), details.get("measured_g")
+    if kind == interventions.TOTAL_MISMATCH:
+        weights = tr(lang, "att.weight_total", expected="3820", measured="2780", difference="-1040")
+    elif meas is None:
+        weights = tr(lang, "att.weight_expected", expected=f"{round(exp):+d}")
+    else:
+        weights = tr(lang, "att.weight_change", expected=f"{round(exp):+d}", measured=f"{round(meas):+d}",
+                     difference=f"{round(meas - exp):+d}")
+    assert weights in text
+    if named:
+        name = s.txn.line(details["line"]).item.display_name(lang)
+        assert tr(lang, "att.item", item=name) in text
+    phrases = [reason_text(r, lang) for r in REASONS]
+    assert "voids:2" not in " ".join(phrases) and len(set(phrases)) == len(REASONS)
+    score = "0.72" if lang == "en" else "0,72"
+    assert tr(lang, "att.risk_reasons", score=score, reasons=tr(lang, "sep").join(phrases)) in text
+    approve = next(b for b in buttons if b.action == "approve")
+    assert (approve.kind, approve.arg) == ("attendant", str(iv.id))
+    assert command_args(approve.action, approve.arg) == {"intervention": iv.id, "line": None, "arg": None}
+    pygame.image.save(surface, str(tmp_path / f"attendant-{prompt}-{lang}-{size[0]}x{size[1]}.png"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_attendant_closes_a_rescan_audit_with_its_verdict(screens, tmp_path, lang, size):
+    s = attendant_at(with_intervention("de", interventions.RESCAN_AUDIT, "alerted",
+                                       reasons=("high_value:1", "mystery_signal:3"), risk=1.5), lang)
+    (iv,) = s.open_interventions
+    screen = screens[size]
+    surface = pygame.Surface(size)
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    text = joined(screen)
+    assert tr(lang, "iv.rescan_audit.title") in text
+    # A reason the UI has no words for is shown as the lane named it.
+    assert tr(lang, "att.risk_reasons", score="1.5" if lang == "en" else "1,5",
+              reasons=tr(lang, "sep").join([reason_text("high_value:1", lang), "mystery_signal:3"])) in text
+    audit = {b.arg: b for b in buttons if b.action == "audit_done"}
+    assert set(audit) == {f"{iv.id}:ok", f"{iv.id}:found"}
+    assert all(b.kind == "attendant" and min(b.rect.size) >= 56 for b in audit.values())
+    assert not any(b.action == "approve" for b in buttons)
+    labels = " ".join(screen.last_texts)
+    assert tr(lang, "att.audit_ok") in labels and tr(lang, "att.audit_found") in labels
+    assert command_args("audit_done", f"{iv.id}:ok") == {"intervention": iv.id, "line": None, "arg": "ok"}
+    assert command_args("audit_done", f"{iv.id}:found") == {"intervention": iv.id, "line": None, "arg": "found"}
+    pygame.image.save(surface, str(tmp_path / f"attendant-audit-{lang}-{size[0]}x{size[1]}.png"))
+
+
+def test_alerts_that_do_not_fit_the_smallest_screen_are_counted(screens):
+    s = with_intervention("de", interventions.ITEM_NOT_BAGGED, "alerted", prompt="bag_item", expected_g=1580.0, line=3,
+                          item=WATER.name, reasons=REASONS, risk=2.0)
+    s, _ = interventions.raise_(s, interventions.RESCAN_AUDIT, s.t, reasons=REASONS, risk=2.0)
+    s, _ = interventions.raise_(s, interventions.HELP, s.t)
+    s = attendant_at(s, "de")
+    screen = screens[(1024, 600)]
+    surface = pygame.Surface((1024, 600))
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    # The staff's list of alerts: what was drawn between its heading and the basket's.
+    texts = screen.last_texts
+    start = texts.index(tr("de", "att.interventions_n", count=3))
+    alerts = " ".join(texts[start:texts.index(tr("de", "att.select_hint"))])
+    shown_titles = [iv.kind for iv in s.open_interventions if tr("de", f"iv.{iv.kind}.title") in alerts]
+    assert shown_titles and shown_titles[0] == interventions.ITEM_NOT_BAGGED, "not even the first alert is shown"
+    hidden = len(s.open_interventions) - len(shown_titles)
+    if hidden:
+        assert tr("de", "iv.more", count=hidden) in alerts
+    else:
+        assert tr("de", "iv.more", count=1).split(":")[0] not in alerts
+
+
+def test_reasons_read_as_short_phrases():
+    assert reason_text("voids:2", "en") == "2 voids"
+    assert reason_text("voids:1", "en") == "1 void"
+    assert reason_text("voids:2", "de") == "2 Stornos"
+    assert reason_text("unknown:3", "nl") == "3 onbekende artikelen"
+    assert reason_text("brand_new_rule:4", "de") == "brand_new_rule:4"    # no words for it: as it is
+    assert reason_text("voids", "en") == "voids"                          # no count: as it is
+    assert reason_text("voids:x", "en") == "voids:x"
+
+
+def test_an_attendant_button_becomes_the_right_command_fields():
+    assert command_args("verify_age", "7") == {"intervention": 7, "line": None, "arg": None}
+    assert command_args("void_line", "3") == {"intervention": None, "line": 3, "arg": None}
+    assert command_args("cancel", None) == {"intervention": None, "line": None, "arg": None}
+    assert command_args("audit_done", "12:found") == {"intervention": 12, "line": None, "arg": "found"}
+    assert command_args("audit_done", None) == {"intervention": None, "line": None, "arg": None}
+
+
+def test_every_new_message_exists_in_all_three_languages():
+    catalogs = {lang: load(lang) for lang in LANGS}
+    keys = [f"iv.{kind}.{part}" for kind in ("total_mismatch", "rescan_audit") for part in ("title", "text")]
+    keys += ["iv.rescan_audit.status", "iv.prompt.own_bag.button", "att.item", "att.weight_change",
+             "att.weight_expected", "att.weight_total", "att.risk", "att.risk_reasons", "att.audit_ok",
+             "att.audit_found"]
+    for prompt, (_, _, named) in PROMPTS.items():
+        keys += [f"iv.prompt.{prompt}.title", f"iv.prompt.{prompt}.text"]
+        if named:
+            keys.append(f"iv.prompt.{prompt}.text_item")
+    for reason in REASONS:
+        name = reason.split(":")[0]
+        keys += [f"att.reason.{name}_one", f"att.reason.{name}_other"]
+    for lang, cat in catalogs.items():
+        missing = [k for k in keys if not cat.get(k, "").strip()]
+        assert not missing, (lang, missing)
+    for key in keys:
+        if key.endswith(".text_item"):
+            assert all("{item}" in catalogs[lang][key] for lang in LANGS), key
+    # Supermarket words: the bagging area is the "Ablagebereich" and the "inpakzone".
+    for prompt in PROMPTS:
+        if prompt != "own_bag":
+            assert "Ablagebereich" in catalogs["de"][f"iv.prompt.{prompt}.text"], prompt
+            assert "inpakzone" in catalogs["nl"][f"iv.prompt.{prompt}.text"], prompt
+
+
+def test_the_journeys_unplanned_400_g_asks_to_scan_or_remove_and_the_alert_explains_itself(screens):
+    s = journey("en")["unexpected_nudge"]
+    (iv,) = s.open_interventions
+    assert (iv.kind, iv.prompt) == (interventions.UNEXPECTED_ITEM, "scan_or_remove")
+    screen = screens[(1280, 800)]
+    surface = pygame.Surface((1280, 800))
+    check_frame(screen, surface, screen.draw(surface, s, UiLocal(), s.t))
+    assert tr("en", "iv.prompt.scan_or_remove.text") in joined(screen)
+    a = journey("en")["attendant"]
+    check_frame(screen, surface, screen.draw(surface, a, UiLocal(), a.t))
+    de = a.settings.default_lang
+    assert tr(de, "att.weight_change", expected="+0", measured="+400", difference="+400") in joined(screen)
+
+
+def test_a_bag_placed_at_the_start_is_accepted_with_the_own_bag_button(screens):
+    """The lane's own story: a 60 g bag before the first scan, the own-bag prompt, the shopper taps the button."""
+    s = run(initial_state(), LaneStarted(0, "3"), Touched(1, "lang", "nl"), Touched(2, "start"), WeightSettled(3, 60))
+    s = run(s, Tick(3 + s.settings.confirm_s))
+    (iv,) = s.open_interventions
+    assert iv.prompt == "own_bag"
+    screen = screens[(1024, 600)]
+    surface = pygame.Surface((1024, 600))
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    assert tr("nl", "iv.prompt.own_bag.title") in joined(screen)
+    own = next(b for b in buttons if b.action == "own_bag")
+    s = run(s, Touched(s.t + 1, own.action, own.arg))            # what the loop does with a touch button
+    assert not s.open_interventions
+    assert s.intervention(iv.id).resolved_by == "shopper"
+    buttons = screen.draw(surface, s, UiLocal(), s.t)
+    check_frame(screen, surface, buttons)
+    assert tr("nl", "iv.prompt.own_bag.title") not in joined(screen)
+    assert any(b.action == "pay" for b in buttons)
+
+
+@pytest.mark.parametrize("verdict", ["ok", "found"])
+def test_the_audit_buttons_close_the_audit_with_their_verdict(screens, verdict):
+    s = attendant_at(with_intervention("de", interventions.RESCAN_AUDIT, "alerted", reasons=("voids:2",), risk=1.0),
+                     "de")
+    (iv,) = s.open_interventions
+    buttons = screens[(1280, 800)].draw(pygame.Surface((1280, 800)), s, UiLocal(), s.t)
+    button = next(b for b in buttons if b.action == "audit_done" and b.arg.endswith(":" + verdict))
+    fields = command_args(button.action, button.arg)               # what the loop hands to the lane
+    s = run(s, AttendantCommand(s.t + 1, button.action, "anna", "supervisor", "c-audit", **fields))
+    done = s.intervention(iv.id)
+    assert done.status == "resolved" and done.resolved_by == "attendant:anna"
+    assert done.resolution == f"audit_{verdict}"

@@ -3,8 +3,13 @@
 Both cover the whole screen and use the staff colours, so a shopper never mistakes them for their own screen; both are
 worded in the store's language (``Settings.default_lang``), not the shopper's. The screen never checks a PIN: it
 shows dots for ``UiLocal.pin`` and hands ``pin_submit`` to the loop. Menu buttons are ``attendant`` buttons whose
-action is the command name; their ``arg`` is the intervention id (approve, verify_age, reject_age) or the line id
-(void_line) as a string, or None.
+action is the command name; their ``arg`` is the intervention id (approve, verify_age, reject_age), the intervention
+id and the verdict as ``"<id>:ok"`` or ``"<id>:found"`` (audit_done), or the line id (void_line) as a string, or None.
+:func:`command_args` turns a button back into the command's fields.
+
+An alert of the bagging area tells the attendant what the lane saw before they walk over: the item, the weight
+expected and the weight measured (signed changes in grams), and why the transaction looks risky (the risk score and
+its reasons, ``"voids:2"`` read as "2 voids").
 """
 
 from __future__ import annotations
@@ -13,15 +18,28 @@ import math
 
 import pygame
 
-from kiosk.lane.state import DEPOSIT, OUT_OF_SERVICE, LaneState, Line
+from kiosk.lane import interventions as iv_
+from kiosk.lane.state import DEPOSIT, OUT_OF_SERVICE, Intervention, LaneState, Line
 from kiosk.ui import icons, theme
 from kiosk.ui.basket import scroll_column, shown_lines, window
-from kiosk.ui.i18n import tr
+from kiosk.ui.i18n import has, tr
 from kiosk.ui.model import ATTENDANT, UI, Button, UiLocal
+from kiosk.ui.overlays import intervention_item
 from kiosk.ui.widgets import Canvas, split_h
 from kiosk.ui.wording import attendant_lang, intervention_title, items_label, line_name, money
 
 PIN_DOTS_MAX = 12
+
+#: Alerts about the bagging area: the attendant sees the weights and the item.
+BAGGING_KINDS = (iv_.UNEXPECTED_ITEM, iv_.ITEM_REMOVED, iv_.WEIGHT_MISMATCH, iv_.ITEM_NOT_BAGGED, iv_.TOTAL_MISMATCH)
+#: The verdicts of a random rescan audit (``audit_done``'s arg).
+AUDIT_OK = "ok"
+AUDIT_FOUND = "found"
+#: Lines an alert's detail may wrap to (the risk reasons may take more).
+_DETAIL_LINES = 2
+_RISK_LINES = 5
+#: Commands whose button arg names the intervention they decide.
+_INTERVENTION_COMMANDS = ("approve", "verify_age", "reject_age")
 
 
 def _close_button(c: Canvas, rect: pygame.Rect, style: str = "secondary") -> None:
@@ -117,6 +135,99 @@ def _selectable(line: Line) -> bool:
     return line.qty > 0 and line.kind != DEPOSIT
 
 
+def command_args(action: str, arg: str | None) -> dict[str, int | str | None]:
+    """The fields of the ``AttendantCommand`` a menu button gives: ``intervention``, ``line`` and ``arg``.
+
+    approve, verify_age and reject_age carry the intervention id; audit_done carries ``"<id>:<verdict>"``; every
+    other command (void_line) carries a line id or nothing.
+    """
+    number = int(arg) if arg is not None and arg.isdigit() else None
+    if action in _INTERVENTION_COMMANDS:
+        return {"intervention": number, "line": None, "arg": None}
+    if action == "audit_done":
+        iid, _, verdict = (arg or "").partition(":")
+        return {"intervention": int(iid) if iid.isdigit() else None, "line": None, "arg": verdict or None}
+    return {"intervention": None, "line": number, "arg": None}
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """One risk reason as the attendant reads it: ``"voids:2"`` -> "2 voids"; a reason we have no words for as is."""
+    name, sep, count = reason.partition(":")
+    if not sep or not count.isdigit():
+        return reason
+    key = f"att.reason.{name}_{'one' if int(count) == 1 else 'other'}"
+    return tr(lang, key, count=int(count)) if has(lang, key) else reason
+
+
+def _score(risk: float, lang: str) -> str:
+    text = f"{risk:.2f}".rstrip("0").rstrip(".")
+    return text if lang == "en" else text.replace(".", ",")
+
+
+def _grams(g: float, signed: bool) -> str:
+    return f"{round(g):+d}" if signed else f"{round(g):d}"
+
+
+def weight_text(iv: Intervention, lang: str) -> str:
+    """Expected and measured weight of a bagging alert ("" when the lane recorded none).
+
+    For a weight stop both are changes of the settled weight (signed); for a total mismatch they are the weight of
+    everything bagged as the lane expects it and as it is now.
+    """
+    if iv.expected_g is None and iv.measured_g is None:
+        return ""
+    if iv.kind == iv_.TOTAL_MISMATCH and iv.expected_g is not None and iv.measured_g is not None:
+        return tr(lang, "att.weight_total", expected=_grams(iv.expected_g, False),
+                  measured=_grams(iv.measured_g, False), difference=_grams(iv.measured_g - iv.expected_g, True))
+    if iv.measured_g is None:
+        return tr(lang, "att.weight_expected", expected=_grams(iv.expected_g or 0.0, True))
+    expected = iv.expected_g or 0.0
+    return tr(lang, "att.weight_change", expected=_grams(expected, True), measured=_grams(iv.measured_g, True),
+              difference=_grams(iv.measured_g - expected, True))
+
+
+def risk_text(iv: Intervention, lang: str) -> str:
+    """The risk score and its reasons ("" when the lane recorded neither)."""
+    if not iv.reasons and not iv.risk:
+        return ""
+    score = _score(iv.risk, lang)
+    if not iv.reasons:
+        return tr(lang, "att.risk", score=score)
+    return tr(lang, "att.risk_reasons", score=score,
+              reasons=tr(lang, "sep").join(reason_text(r, lang) for r in iv.reasons))
+
+
+def intervention_details(state: LaneState, iv: Intervention, lang: str) -> list[str]:
+    """The lines under an alert's title: its status, then what the lane knows about it."""
+    details = [tr(lang, f"att.status.{iv.status}")]
+    if iv.kind in BAGGING_KINDS:
+        item = intervention_item(state, iv, lang)
+        if item:
+            details.append(tr(lang, "att.item", item=item))
+        weights = weight_text(iv, lang)
+        if weights:
+            details.append(weights)
+    elif iv.kind == iv_.AGE_CHECK and iv.detail:
+        details.append(tr(lang, "att.age", age=iv.detail))
+    elif iv.detail:
+        details.append(iv.detail)
+    risk = risk_text(iv, lang)
+    if risk:
+        details.append(risk)
+    return details
+
+
+def _actions(iv: Intervention) -> list[tuple[str, str, str, str]]:
+    """(command, label key, style, arg) of an alert's buttons."""
+    iid = str(iv.id)
+    if iv.kind == iv_.AGE_CHECK:
+        return [("verify_age", "att.verify_age", "primary", iid), ("reject_age", "att.reject_age", "secondary", iid)]
+    if iv.kind == iv_.RESCAN_AUDIT:
+        return [("audit_done", "att.audit_ok", "primary", f"{iid}:{AUDIT_OK}"),
+                ("audit_done", "att.audit_found", "secondary", f"{iid}:{AUDIT_FOUND}")]
+    return [("approve", "att.approve", "primary", iid)]
+
+
 def _interventions(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) -> None:
     m = c.m
     open_ = state.open_interventions
@@ -130,29 +241,39 @@ def _interventions(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) ->
         return
     pad = c.px(8, 4)
     bar_w = c.px(8, 5)
+    small_h = c.line_h("small")
     y = area.y
-    for iv in open_:
-        # Two decisions (age) get a row of their own under the text; one decision sits beside it.
-        actions = ([("verify_age", "att.verify_age", "primary"), ("reject_age", "att.reject_age", "secondary")]
-                   if iv.kind == "age_check" else [("approve", "att.approve", "primary")])
-        stacked = len(actions) > 1
-        tx = area.x + bar_w + m.gap
-        tw = (area.right - pad - tx) if stacked else (area.right - pad - int(area.width * 0.4) - m.gap - tx)
-        details = [tr(lang, f"att.status.{iv.status}")]
-        if iv.kind in ("unexpected_item", "item_removed", "weight_mismatch") and iv.measured_g is not None:
-            details.append(tr(lang, "att.weight", measured=round(iv.measured_g), expected=round(iv.expected_g or 0)))
-        elif iv.kind == "age_check" and iv.detail:
-            details.append(tr(lang, "att.age", age=iv.detail))
-        elif iv.detail:
-            details.append(iv.detail)
+    for n, iv in enumerate(open_):
+        # Two decisions (age, audit) get a row of their own under the text; one decision sits beside the text,
+        # unless the text (weights, risk) is taller than the button there: then it gets the card's width.
+        actions = _actions(iv)
+        details = intervention_details(state, iv, lang)
         title = intervention_title(iv, lang)
-        title_h = c.paragraph_h(title, "body_b", tw, 2)
-        text_h = title_h + c.line_h("small") * len(details)
+        lines = [_DETAIL_LINES] * len(details)
+        if risk_text(iv, lang):
+            lines[-1] = _RISK_LINES                     # the reasons come last and may take more room
+        tx = area.x + bar_w + m.gap
+
+        def measure(stacked: bool) -> tuple[int, int, list[int], int]:
+            tw = (area.right - pad - tx) if stacked else (area.right - pad - int(area.width * 0.4) - m.gap - tx)
+            title_h = c.paragraph_h(title, "body_b", tw, 2)
+            detail_hs = [c.paragraph_h(d, "small", tw, n) for d, n in zip(details, lines)]
+            return tw, title_h, detail_hs, title_h + sum(detail_hs)
+
+        stacked = len(actions) > 1
+        tw, title_h, detail_hs, text_h = measure(stacked)
+        if not stacked and text_h > m.button_h + 2 * pad:
+            stacked = True
+            tw, title_h, detail_hs, text_h = measure(stacked)
         if stacked:
             card_h = 2 * pad + text_h + m.gap + m.button_h
         else:
             card_h = max(m.button_h + 2 * pad, text_h + 2 * m.gap)
         if y + card_h > area.bottom:
+            # No room for this one: say how many are not shown rather than leave them out silently.
+            if area.bottom - y >= small_h:
+                c.text(tr(lang, "iv.more", count=len(open_) - n), "small", theme.MUTED,
+                       pygame.Rect(area.x, y, area.width, small_h))
             break
         card = pygame.Rect(area.x, y, area.width, card_h)
         c.card(card, shadow=False, border=theme.LINE)
@@ -161,17 +282,17 @@ def _interventions(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) ->
                          border_top_left_radius=m.radius, border_bottom_left_radius=m.radius)
         if stacked:
             ty = card.y + pad
-            buttons = pygame.Rect(tx, card.bottom - pad - m.button_h, card.right - pad - tx, m.button_h)
+            bw = card.right - pad - tx if len(actions) > 1 else int(card.width * 0.4)
+            buttons = pygame.Rect(card.right - pad - bw, card.bottom - pad - m.button_h, bw, m.button_h)
         else:
             ty = card.y + (card.height - text_h) // 2
             bw = int(card.width * 0.4)
             buttons = pygame.Rect(card.right - pad - bw, card.y + (card.height - m.button_h) // 2, bw, m.button_h)
-        for (command, label, style), cell in zip(actions, split_h(buttons, len(actions), m.gap)):
-            c.button(cell, tr(lang, label), ATTENDANT, command, str(iv.id), style=style, font="body_b")
+        for (command, label, style, arg), cell in zip(actions, split_h(buttons, len(actions), m.gap)):
+            c.button(cell, tr(lang, label), ATTENDANT, command, arg, style=style, font="body_b")
         ty += c.paragraph(title, "body_b", theme.INK, pygame.Rect(tx, ty, tw, title_h), 2)
-        for d in details:
-            c.text(d, "small", theme.MUTED, pygame.Rect(tx, ty, tw, c.line_h("small")))
-            ty += c.line_h("small")
+        for d, dh, n in zip(details, detail_hs, lines):
+            ty += c.paragraph(d, "small", theme.MUTED, pygame.Rect(tx, ty, tw, dh), n)
         y += card_h + m.gap
 
 
