@@ -29,7 +29,7 @@ from kiosk.weights import FORMAT, ImportSummary, WeightBook, WeightsError, decod
 from tests.lanekit import MILK, ROLL, DictCatalog, ean13
 
 ROOT = Path(__file__).resolve().parent.parent
-S = Settings()
+S = Settings(tolerance_sigma=4.0, forgive_factor=2.0)   # the numbers below are worked out for these
 MILK_CODE = ean13("400638133393")      # MILK: 1035 g, catalog tolerance 20 g, category Molkerei
 LEARNED_MILK = {"mean_g": 1100.0, "var_g2": 25.0, "n": 30.0, "obs": 30, "rejected": 0, "confirmed": 0}
 
@@ -543,7 +543,7 @@ def test_the_runtime_scans_an_article_without_learned_data_with_its_prior(tmp_pa
     lane.scan(MILK_CODE, "]E0")
     unit = lane.state.txn.lines[-1].unit_weight
     assert unit.source == "catalog" and unit.mean_g == 1035.0
-    assert unit.tolerance_g == pytest.approx(4.0 * math.sqrt(400.0 / 3.0))     # prior sd 10, n 3
+    assert unit.tolerance_g == pytest.approx(STRICT.settings.tolerance_sigma * math.sqrt(400.0 / 3.0))   # sd 10, n 3
     (_, ev), = [(s, e) for s, e in lane.journal.events() if isinstance(e, Scanned)]
     assert ev.learned is None and ev.category_learned is None
     lane.journal.close()

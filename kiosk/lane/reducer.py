@@ -53,7 +53,16 @@ def reduce(state: LaneState, event: Event) -> tuple[LaneState, list]:
     if new.t != event.t:
         new = replace(new, t=event.t)
     new = _explain_alerts(state, new)
+    if state.blocked and not new.blocked and new.bagging.expected:
+        new = _restart_bag_timers(new, event.t)
     return new, effects + _derived(state, new)
+
+
+def _restart_bag_timers(state: LaneState, t: float) -> LaneState:
+    """A stop is over: the shopper, who waited for it, gets the full time again to bag what is still expected."""
+    due = t + state.settings.bag_timeout_s
+    return replace(state, bagging=replace(state.bagging, expected=tuple(
+        replace(e, t_due=due) if e.t_due < due else e for e in state.bagging.expected)))
 
 
 # ----------------------------------------------------------------------------------------------------------- helpers
@@ -71,7 +80,12 @@ def _notice(state: LaneState, key: str, t: float, *args: str) -> LaneState:
 def _begin(state: LaneState, t: float, trigger: str, target: str = SCANNING) -> LaneState:
     """Start a transaction (the mode is WELCOME or THANK_YOU)."""
     number = state.txn_counter + 1
-    area = BaggingArea(accepted_g=state.bagging.measured_g, measured_g=state.bagging.measured_g)
+    # Between shoppers the lane accepts only what leaves the bagging area: whatever was put down since the last
+    # shopper left is the new shopper's to explain (an own bag, or an item that was never scanned).
+    before = state.bagging
+    area = BaggingArea(accepted_g=before.accepted_g, measured_g=before.measured_g, t_measured=before.t_measured)
+    if abs(area.measured_g - area.accepted_g) > state.settings.weight_threshold_g and state.settings.bagging_enabled:
+        area = replace(area, suspect_t=t)
     lang = state.lang if state.mode == WELCOME else state.settings.default_lang
     state = replace(state, txn=Transaction(number, t), txn_counter=number, bagging=area, lang=lang,
                     interventions=state.open_interventions, idle_stage=0)
@@ -142,7 +156,7 @@ def _in_transaction(state: LaneState) -> bool:
 
 
 def _refresh_bagging_mode(state: LaneState, t: float, trigger: str) -> LaneState:
-    if state.mode == BAGGING and not state.bagging.expected:
+    if state.mode == BAGGING and not bagging.required(state.bagging):
         return _goto(state, trigger, SCANNING, t)
     return state
 
@@ -265,7 +279,7 @@ def _void(state: LaneState, t: float, line: Line, qty: int, by: str) -> tuple[La
                     -item.weight_g if item.weight_g is not None else None)
             state = replace(state, bagging=bagging.expect(
                 state.bagging, line.id, line.sku, weight, t + state.settings.bag_timeout_s, state.settings,
-                item.weight_tolerance_g))
+                item.weight_tolerance_g, t_since=t))
         if remaining > 0:
             state = _goto(state, "void", BAGGING, t)
     state = _resolve_not_bagged(state, t, by, "voided")
@@ -490,7 +504,7 @@ def _expect_units(state: LaneState, t: float, line: Line, count: int) -> LaneSta
     area = state.bagging
     for _ in range(count):
         area = bagging.expect(area, line.id, item.sku, weight, t + state.settings.bag_timeout_s, state.settings,
-                              item.weight_tolerance_g, optional=item.no_bag)
+                              item.weight_tolerance_g, optional=item.no_bag, t_since=t)
     state = replace(state, bagging=area)
     if not item.no_bag and state.mode == SCANNING:
         state = _goto(state, "scan to bag", BAGGING, t)
@@ -512,8 +526,10 @@ def _on_weight(state: LaneState, ev: WeightSettled) -> tuple[LaneState, list]:
     if not _in_transaction(state) or state.mode not in _SELLING or not state.settings.bagging_enabled:
         area = state.bagging
         if state.txn is None or state.mode in (WELCOME, THANK_YOU, OUT_OF_SERVICE):
-            area = replace(area, accepted_g=grams)
+            area = replace(area, accepted_g=min(area.accepted_g, grams))   # bags leave; nothing new is accepted
         return replace(state, bagging=replace(area, measured_g=grams)), []
+    if abs(grams - state.bagging.measured_g) > state.settings.weight_threshold_g:
+        state = replace(state, bagging=replace(state.bagging, t_measured=t))
     return _judge_weight(state, t, grams, confirmed=False)
 
 
@@ -555,15 +571,17 @@ def _raise_weight(state: LaneState, t: float, verdict: bagging.Verdict) -> tuple
     first = pending[0] if pending else None
     txn = state.txn
     line = txn.line(first.line) if (first is not None and txn is not None) else None
-    if kind == UNEXPECTED_ITEM:
-        started = txn is not None and not txn.lines and state.bagging.tare_g == 0
-        prompt = "own_bag" if started and verdict.delta_g <= state.settings.own_bag_max_g else "scan_or_remove"
+    if kind in (UNEXPECTED_ITEM, WEIGHT_MISMATCH) and bagging.bag_explains(state.bagging, verdict.delta_g,
+                                                                          state.settings):
+        prompt = "own_bag"          # no bag yet, and a bag (with the expected items) would explain it
+    elif kind == UNEXPECTED_ITEM:
+        prompt = "scan_or_remove"
     elif kind == ITEM_REMOVED:
         prompt = "put_back"
     elif first is not None and first.weight_g is not None and first.weight_g < 0:
         prompt = "remove_voided"
-    elif first is not None and first.weight_g is not None and verdict.delta_g < first.weight_g:
-        prompt = "bag_item"
+    elif verdict.delta_g < state.settings.weight_threshold_g:
+        prompt = "put_back"          # lighter than before, while an item was expected
     else:
         prompt = "place_scanned_only"
     expected = verdict.expected_g if verdict.kind == bagging.MISMATCH else 0.0
@@ -773,8 +791,10 @@ def _approve(state: LaneState, t: float, target, by: str) -> tuple[LaneState, li
             # The attendant saw the item: its weight is a confirmed observation, which counts more.
             line = state.txn.line(pending[0].line)
             delta = area.measured_g - area.accepted_g
-            if (line is not None and line.item is not None and line.weight_g is None and delta > 0
-                    and pending[0].source not in ("label", "placed")):
+            expected = pending[0].weight_g
+            # Only a plausible unit weight is learned: not a handbag or a second item the attendant let pass.
+            if (line is not None and line.item is not None and line.weight_g is None
+                    and 0.5 * expected <= delta <= 1.5 * expected and pending[0].source not in ("label", "placed")):
                 effects.append(fx.WeightObserved(line.item, round(delta, 1), confirmed=True))
         state = replace(state, bagging=bagging.accept_measured(area, drop))
         state = iv_.resolve(state, target.id, t, by, "approved")
@@ -890,7 +910,8 @@ def next_deadline(state: LaneState) -> float | None:
                           if iv.status == "nudge" and iv.nudge_until is not None]
     if state.mode in _SELLING and state.txn is not None:
         waiting = {iv.line for iv in state.interventions if iv.kind == ITEM_NOT_BAGGED and iv.status != "resolved"}
-        times += [e.t_due for e in bagging.required(state.bagging) if e.line not in waiting]
+        if not state.blocked:       # while a stop is open the shopper waits: nothing is overdue
+            times += [e.t_due for e in bagging.required(state.bagging) if e.line not in waiting]
         if state.bagging.suspect_t is not None:
             times.append(state.bagging.suspect_t + s.confirm_s)
         if not state.txn.active_lines and not state.open_interventions and not state.bagging.expected:
@@ -922,7 +943,7 @@ def _on_tick(state: LaneState, ev: Tick) -> tuple[LaneState, list]:
     if state.mode in _SELLING and state.txn is not None:
         waiting = {iv.line for iv in state.interventions if iv.kind == ITEM_NOT_BAGGED and iv.status != "resolved"}
         for exp in bagging.required(state.bagging):
-            if exp.t_due <= t and exp.line not in waiting:
+            if exp.t_due <= t and exp.line not in waiting and not state.blocked:
                 line = state.txn.line(exp.line)
                 removal = exp.weight_g is not None and exp.weight_g < 0
                 state, _ = iv_.raise_(state, ITEM_NOT_BAGGED, t, line=exp.line, sku=exp.sku,

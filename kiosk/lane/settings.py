@@ -55,13 +55,15 @@ class Settings:
     # The bagging-area rules (kiosk/security/bagging.py).
     confirm_s: float = 2.0              # an unexplained settled change must persist this long before a prompt
     forgive_first: bool = True          # the first small weight mismatch of a transaction is accepted (and noted)
-    forgive_factor: float = 2.0         # "small": within this many times the item's tolerance
+    forgive_factor: float = 1.34        # "small": within this many times the item's tolerance (4 sd at 3 sd)
     total_check: bool = True            # at payment the bagging area must agree with the sum of what was bagged
     total_sigma: float = 4.0            # ... within this many predicted standard deviations of the sum
     own_bag_heavy_g: float = 600.0      # an own bag heavier than this is a risk signal
+    settle_s: float = 1.0               # an item scanned less than this before the scale settled is not on it
+    own_bag_prompt_g: float = 300.0     # an unexplained increase up to this, before any bag, is asked about as a bag
     # Learned item weights (kiosk/security/weights.py).
     weight_model: str = "learned"       # learned: tolerances from learned spread; catalog: fixed around catalog weights
-    tolerance_sigma: float = 4.0        # the main tolerance setting: predicted standard deviations of one unit
+    tolerance_sigma: float = 3.5        # the main tolerance setting: predicted standard deviations of one unit
     tolerance_floor_g: float = 6.0      # no tolerance below this (the scale's resolution, two settled readings)
     weighed_tolerance_pct: float = 2.0  # a weighed article against its label weight (plus the produce bag)
     prior_n: float = 3.0                # the catalog weight counts as this many observations

@@ -127,6 +127,7 @@ class Expectation:
     max_g: float = 0.0
     optional: bool = False            # a no_bag item: accepted when bagged, never waited for
     source: str = "catalog"           # where the weight came from: catalog, learned, label, category, unknown
+    t_since: float = 0.0              # when the lane began to expect it (the scan, the void)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,8 @@ class Placement:
     delta_g: float
     count: int = 1
     forgiven: bool = False
-    source: str = ""
+    source: str = ""                  # where the expectation's weight came from (catalog, learned, label, ...)
+    approved: bool = False            # an attendant accepted this weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,7 @@ class BaggingArea:
     bagged_g: float = 0.0             # sum of accepted item weights (without bags)
     tare_g: float = 0.0               # the shopper's own bags
     suspect_t: float | None = None    # since when the scale shows a change nothing explains (confirm_s runs)
+    t_measured: float | None = None   # when the scale last settled at a different weight
     placements: tuple[Placement, ...] = ()
     forgiven: int = 0                 # small mismatches forgiven in this transaction
 

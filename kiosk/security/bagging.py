@@ -30,6 +30,8 @@ REMOVED = "removed"        # lighter, nothing expected to leave
 MISMATCH = "mismatch"      # changed, but not by what was expected
 
 GOOD = frozenset({ACCEPTED, NOISE, OWN_BAG})
+#: Placements whose expectation has a known spread: the total check at payment adds them up.
+TOTAL_SOURCES = frozenset({"learned", "label"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +41,13 @@ class Verdict:
     count: int = 0                   # expectations met (ACCEPTED)
     expected_g: float | None = None  # what the lane expected instead (MISMATCH)
     optional: int | None = None      # ACCEPTED: index of the optional expectation that was met
-    forgivable: bool = False         # MISMATCH: close enough to the first expectation to be forgiven once
+    forgivable: int = 0              # MISMATCH: close enough to the first k expectations to be forgiven once
+    bag_g: float = 0.0               # ACCEPTED: of the change, the announced own bag (tare)
 
 
 def expect(area: BaggingArea, line: int, sku: str | None, weight: Expected | float | None, t_due: float,
-           settings: Settings, item_tolerance_g: float | None = None, optional: bool = False) -> BaggingArea:
+           settings: Settings, item_tolerance_g: float | None = None, optional: bool = False,
+           t_since: float = 0.0) -> BaggingArea:
     """Wait for an item to arrive (negative weight: to be taken out) by ``t_due``.
 
     ``weight`` is an ``Expected`` from the weight model, or plain grams (a removal, a test) with the catalog's
@@ -51,11 +55,11 @@ def expect(area: BaggingArea, line: int, sku: str | None, weight: Expected | flo
     """
     if isinstance(weight, Expected):
         exp = Expectation(line, sku, weight.mean_g, weight.tolerance_g, t_due, weight.sd_g, weight.min_g,
-                          weight.max_g, optional, weight.source)
+                          weight.max_g, optional, weight.source, t_since)
     else:
         tol = settings.tolerance_for(abs(weight) if weight is not None else 0.0, item_tolerance_g)
         exp = Expectation(line, sku, weight, tol, t_due, tol / settings.tolerance_sigma,
-                          settings.weight_threshold_g, settings.unknown_weight_max_g, optional)
+                          settings.weight_threshold_g, settings.unknown_weight_max_g, optional, "catalog", t_since)
     return replace(area, expected=area.expected + (exp,))
 
 
@@ -86,6 +90,7 @@ def judge(area: BaggingArea, grams: float, settings: Settings) -> Verdict:
     lo = hi = 0.0
     unknown = 0
     best = 0
+    near = 0      # the most items that fit within forgive_factor times their tolerance
     pending = required(area)
     for k, exp in enumerate(pending, start=1):
         if exp.weight_g is None:
@@ -103,6 +108,8 @@ def judge(area: BaggingArea, grams: float, settings: Settings) -> Verdict:
                 best = k
         elif abs(delta - total) <= tol:
             best = k
+        elif abs(delta - total) <= settings.forgive_factor * tol and total > 0:
+            near = k
     if best:
         return Verdict(ACCEPTED, delta, best)
     for i, exp in enumerate(area.expected):
@@ -110,14 +117,47 @@ def judge(area: BaggingArea, grams: float, settings: Settings) -> Verdict:
             return Verdict(ACCEPTED, delta, 0, optional=i)
     if abs(delta) <= threshold:
         return Verdict(NOISE, delta)
-    if area.own_bag and 0 < delta <= settings.own_bag_max_g:
-        return Verdict(OWN_BAG, delta)
+    if area.own_bag:
+        k, bag = _bag_split(pending, delta, settings, area.t_measured)
+        if k == 0:
+            return Verdict(OWN_BAG, delta)
+        if k > 0:
+            return Verdict(ACCEPTED, delta, k, bag_g=bag)
     if pending:
-        first = pending[0]
-        forgivable = (first.weight_g is not None and first.weight_g > 0
-                      and abs(delta - first.weight_g) <= settings.forgive_factor * first.tolerance_g)
-        return Verdict(MISMATCH, delta, expected_g=first.weight_g, forgivable=forgivable)
+        return Verdict(MISMATCH, delta, expected_g=pending[0].weight_g, forgivable=near)
     return Verdict(UNEXPECTED if delta > 0 else REMOVED, delta)
+
+
+def _bag_split(pending: tuple[Expectation, ...], delta: float, settings: Settings,
+               t_change: float | None) -> tuple[int, float]:
+    """Can the change be the first k expected items (of known weight) plus an own bag? (k, bag grams); k -1: no.
+
+    An item scanned less than ``settle_s`` before the scale settled at the change cannot be in it: putting it down
+    and the platform settling take longer than that (a bag put down, then an item scanned, is a bag alone).
+    """
+    total = 0.0
+    var = 0.0
+    options = [(0, delta, 0.0)]
+    for k, exp in enumerate(pending, start=1):
+        if exp.weight_g is None or exp.weight_g < 0:
+            break
+        if t_change is not None and exp.t_since > t_change - settings.settle_s:
+            break
+        total += exp.weight_g
+        var += exp.tolerance_g ** 2
+        options.append((k, delta - total, math.sqrt(var)))
+    for k, bag, tol in reversed(options):      # the most items first
+        if settings.weight_threshold_g + tol < bag <= settings.own_bag_max_g:
+            return k, bag
+    return -1, 0.0
+
+
+def bag_explains(area: BaggingArea, delta: float, settings: Settings) -> bool:
+    """Would an own bag (with some of the expected items) explain this change? Then the prompt asks about the bag."""
+    if area.tare_g > 0:
+        return False
+    k, bag = _bag_split(required(area), delta, settings, area.t_measured)
+    return k >= 0 and bag <= settings.own_bag_prompt_g
 
 
 def _fits(exp: Expectation, delta: float, threshold: float) -> bool:
@@ -136,9 +176,11 @@ def apply(area: BaggingArea, grams: float, verdict: Verdict) -> BaggingArea:
             ids = _first_required(area, verdict.count)
             met = tuple(area.expected[i] for i in ids)
             rest = tuple(e for i, e in enumerate(area.expected) if i not in ids)
+        items_g = verdict.delta_g - verdict.bag_g
+        if verdict.bag_g:
+            area = replace(area, own_bag=False, tare_g=area.tare_g + verdict.bag_g)
         return replace(area, accepted_g=grams, measured_g=grams, expected=rest, suspect_t=None,
-                       bagged_g=area.bagged_g + verdict.delta_g,
-                       placements=area.placements + (_placement(met, verdict.delta_g),))
+                       bagged_g=area.bagged_g + items_g, placements=area.placements + (_placement(met, items_g),))
     if verdict.kind == OWN_BAG:
         return replace(area, accepted_g=grams, measured_g=grams, own_bag=False, suspect_t=None,
                        tare_g=area.tare_g + verdict.delta_g)
@@ -148,11 +190,12 @@ def apply(area: BaggingArea, grams: float, verdict: Verdict) -> BaggingArea:
 
 
 def forgive(area: BaggingArea, verdict: Verdict) -> BaggingArea:
-    """Accept a small mismatch as the first expected item (once per transaction)."""
-    (i,) = _first_required(area, 1)
-    met = area.expected[i]
-    p = _placement((met,), verdict.delta_g, forgiven=True)
-    return replace(area, accepted_g=area.measured_g, expected=area.expected[:i] + area.expected[i + 1:],
+    """Accept a small mismatch as the first ``verdict.forgivable`` expected items (once per transaction)."""
+    ids = _first_required(area, verdict.forgivable)
+    met = tuple(area.expected[i] for i in ids)
+    p = _placement(met, verdict.delta_g, forgiven=True)
+    return replace(area, accepted_g=area.measured_g, expected=tuple(e for i, e in enumerate(area.expected)
+                                                                    if i not in ids),
                    suspect_t=None, bagged_g=area.bagged_g + verdict.delta_g, placements=area.placements + (p,),
                    forgiven=area.forgiven + 1)
 
@@ -161,14 +204,16 @@ def _first_required(area: BaggingArea, count: int) -> tuple[int, ...]:
     return tuple(i for i, e in enumerate(area.expected) if not e.optional)[:count]
 
 
-def _placement(met: tuple[Expectation, ...], delta: float, forgiven: bool = False) -> Placement:
+def _placement(met: tuple[Expectation, ...], delta: float, forgiven: bool = False,
+               approved: bool = False) -> Placement:
     known = [e for e in met if e.weight_g is not None]
     expected = sum(e.weight_g for e in known) if known else None  # type: ignore[misc]
     sd = math.sqrt(sum(e.sd_g ** 2 for e in known))
     lines = tuple(e.line for e in met)
     sku = met[0].sku if len({e.sku for e in met}) == 1 else None
+    sources = {e.source for e in met}
     return Placement(lines, sku, expected if len(known) == len(met) else None, sd, delta, len(met), forgiven,
-                     met[0].source if len(met) == 1 else "")
+                     sources.pop() if len(sources) == 1 else "mixed", approved)
 
 
 def accept_measured(area: BaggingArea, drop_first: int = 0) -> BaggingArea:
@@ -177,7 +222,7 @@ def accept_measured(area: BaggingArea, drop_first: int = 0) -> BaggingArea:
     met = tuple(area.expected[i] for i in ids)
     placements = area.placements
     if met:
-        placements += (_placement(met, area.measured_g - area.accepted_g),)
+        placements += (_placement(met, area.measured_g - area.accepted_g, approved=True),)
     return replace(area, accepted_g=area.measured_g, suspect_t=None,
                    expected=tuple(e for i, e in enumerate(area.expected) if i not in ids), placements=placements)
 
@@ -197,7 +242,10 @@ def total_check(area: BaggingArea, settings: Settings) -> TotalCheck:
     scan): the sum must lie within ``total_sigma`` predicted standard deviations of the sum of expectations, and the
     scale must still show what was accepted.
     """
-    known = [p for p in area.placements if p.expected_g is not None]
+    # Only expectations whose spread is known count: learned articles and weighed ones (a catalog weight may be
+    # biased by more than its tolerance until the lane has learned it); an attendant has seen the approved ones.
+    known = [p for p in area.placements
+             if p.expected_g is not None and p.source in TOTAL_SOURCES and not p.approved]
     bagged = sum(p.delta_g for p in known)
     expected = sum(p.expected_g for p in known)  # type: ignore[misc]
     allowed = max(settings.tolerance_floor_g,
