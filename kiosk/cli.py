@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     bn = sub.add_parser("bench", help="benchmarks that print figures")
     bsub = bn.add_subparsers(metavar="WHAT")
     bs = bsub.add_parser("security", help="bagging-area rules against a naive baseline, with a shopper simulator",
-                         add_help=False)
+                         add_help=False, prefix_chars="+")
     bs.add_argument("rest", nargs=argparse.REMAINDER)
     bs.set_defaults(func=_cmd_bench_security)
 
