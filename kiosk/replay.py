@@ -150,6 +150,7 @@ class ScenarioRunner:
         self._pending: list[tuple[float, int, Any]] = []
         self._order = itertools.count()
         self._started = False
+        self._commands = 0
 
     def _run(self, effects: list) -> None:
         clock = self.clock
@@ -226,12 +227,17 @@ class ScenarioRunner:
             if ok:
                 self._run(lane.command(d["attendant"], line=d.get("line"), intervention=d.get("intervention"),
                                        arg=None if d.get("arg") is None else str(d["arg"]),
-                                       command_id=d.get("command_id") or f"scenario-line-{step.line}"))
+                                       command_id=d.get("command_id") or self._command_id(step)))
                 self._run(lane.sign_out())
         elif step.kind == "learned":
             self.weights.seed(d["learned"])
         elif step.kind == "truth":
             self.truth.append(d)
+
+    def _command_id(self, step: Step) -> str:
+        """A scenario's attendant command without an id gets one from its line (or, built in code, its order)."""
+        self._commands += 1
+        return f"scenario-line-{step.line}" if step.line else f"scenario-command-{self._commands}"
 
     def finish(self, settle_after_s: float = 30.0) -> ReplayResult:
         """Let the lane settle for ``settle_after_s`` after the last step, build the report, close the journal."""
@@ -247,10 +253,12 @@ class ScenarioRunner:
         return ReplayResult(report, self.lane, self.effects)
 
 
-def make_step(t: float, line: int = 0, **data: Any) -> Step:
-    """One scenario input built in code (``make_step(12.5, scan="4006381333931")``), checked like a parsed line."""
+def make_step(t: float, /, **data: Any) -> Step:
+    """One scenario input built in code (``make_step(12.5, scan="4006381333931")``), checked like a parsed line.
+
+    Every keyword is a field of the line (an attendant's ``line``, ``intervention``, ``arg`` included)."""
     (step,) = parse_scenario([json.dumps({"t": t, **data})], "<step>")
-    return Step(line, step.t, step.kind, step.data)
+    return Step(0, step.t, step.kind, step.data)
 
 
 def replay(steps: list[Step], config: LaneConfig, catalog: ItemLookup, *, journal_path: str | Path | None = None,

@@ -42,6 +42,19 @@ class ItemLookup(Protocol):
     def lookup_plu(self, plu: str) -> Item | None: ...
 
 
+def lookup(catalog: ItemLookup, code) -> Item | None:
+    """The catalog row a classified code stands for: by GTIN, or by the article number of an in-store label
+    (with its leading zeros, then without)."""
+    if isinstance(code, GtinCode):
+        return catalog.lookup_gtin(code.gtin)
+    if isinstance(code, InstoreCode):
+        item = catalog.lookup_plu(code.article)
+        if item is None and code.article.lstrip("0") != code.article:
+            item = catalog.lookup_plu(code.article.lstrip("0") or "0")
+        return item
+    return None
+
+
 class LaneRuntime:
     """One lane: its journal, its state and the enrichment of raw input into events."""
 
@@ -127,13 +140,7 @@ class LaneRuntime:
             if who is None:
                 return self.submit(AttendantSignInFailed(t, "badge", "unknown_badge"))
             return self.submit(AttendantSignedIn(t, who.id, who.role, "badge"))
-        item = None
-        if isinstance(code, GtinCode):
-            item = self.catalog.lookup_gtin(code.gtin)
-        elif isinstance(code, InstoreCode):
-            item = self.catalog.lookup_plu(code.article)
-            if item is None and code.article.lstrip("0") != code.article:
-                item = self.catalog.lookup_plu(code.article.lstrip("0") or "0")
+        item = lookup(self.catalog, code)
         learned = cat = None
         if item is not None:
             learned = self.weights.article(item.sku)

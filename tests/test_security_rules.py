@@ -249,9 +249,11 @@ def test_a_bag_put_down_with_the_first_item_is_asked_about_and_then_taken_as_tar
     s, _ = run(started(), scanned(1, MILK_CODE), WeightSettled(2, 1035 + 140), Tick(2 + CONFIRM))
     (iv,) = s.open_interventions
     assert iv.kind == "weight_mismatch" and iv.prompt == "own_bag"
-    s, _ = run(s, Touched(6, "own_bag"))
+    s, effects = run(s, Touched(6, "own_bag"))
     assert not s.open_interventions and s.mode == SCANNING
     assert s.bagging.tare_g == pytest.approx(140) and s.bagging.placements[-1].delta_g == pytest.approx(1035)
+    (obs,) = of(effects, fx.WeightObserved)
+    assert obs.grams == pytest.approx(1035)                 # the milk is learned without the bag
 
 
 def test_a_heavy_unscanned_item_is_not_offered_as_a_bag():

@@ -30,12 +30,12 @@ from typing import Any, Callable, Iterable, Iterator
 
 from hal.scale.sim import LoadCellModel
 from kiosk.domain.barcodes import InstoreLayout, classify, gtin_check_digit, price_check_digit_4, price_check_digit_5
-from kiosk.domain.codes import GtinCode, InstoreCode
 from kiosk.domain.item import Item
 from kiosk.lane.interventions import (AGE_CHECK, DEVICE_FAULT, ITEM_NOT_BAGGED, ITEM_REMOVED, RESCAN_AUDIT,
                                       SECURITY_KINDS, TOTAL_MISMATCH, UNEXPECTED_ITEM, WEIGHT_MISMATCH)
 from kiosk.lane.state import BAGGING, ITEM, PAYMENT, RECEIPT, SCANNING, THANK_YOU, Intervention
 from kiosk.replay import ScenarioRunner, parse_scenario
+from kiosk.runtime import lookup
 
 TICK_S = 0.1                 # the load cell is sampled at 10 readings per second
 THIN_G = 1.0                 # a reading is written when it moved this much from the last one written ...
@@ -181,14 +181,7 @@ class Store:
 
     def _resolves(self, code: str, sku: str) -> bool:
         """The code classifies and looks up to ``sku`` exactly as the lane's runtime does it."""
-        c = classify(code, None, self.layouts)
-        item = None
-        if isinstance(c, GtinCode):
-            item = self.lookup.lookup_gtin(c.gtin)
-        elif isinstance(c, InstoreCode):
-            item = self.lookup.lookup_plu(c.article)
-            if item is None and c.article.lstrip("0") != c.article:
-                item = self.lookup.lookup_plu(c.article.lstrip("0") or "0")
+        item = lookup(self.lookup, classify(code, None, self.layouts))
         return item is not None and item.sku == sku
 
     def weight_label(self, item: Item, grams: int) -> str | None:

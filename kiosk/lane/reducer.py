@@ -604,10 +604,11 @@ def _learned(state: LaneState, before: BaggingArea, verdict: bagging.Verdict) ->
         return []
     exp = met[0]
     line = state.txn.line(exp.line)
+    grams = verdict.delta_g - verdict.bag_g       # an own bag put down with it is not the article
     if (line is None or line.item is None or exp.source in ("label", "placed") or line.weight_g is not None
-            or verdict.delta_g <= 0):
+            or grams <= 0):
         return []
-    return [fx.WeightObserved(line.item, round(verdict.delta_g, 1))]
+    return [fx.WeightObserved(line.item, round(grams, 1))]
 
 
 def _rejudge(state: LaneState, t: float) -> tuple[LaneState, list]:
