@@ -338,3 +338,19 @@ def test_a_shopper_may_raise_the_quantity_of_the_last_item_but_not_lower_it_with
     assert s.txn.active_lines[0].qty == 3 and s.txn.active_lines[1].qty == 3
     s, _ = run(s, Touched(3, "qty", "1"))
     assert s.txn.active_lines[0].qty == 1 and sum(v.qty for v in s.txn.voids) == 2
+
+
+def test_accessibility_choices_last_until_the_shopper_leaves_and_more_time_lengthens_the_limits():
+    s, _ = run(started(), Touched(1, "access", "contrast"), Touched(2, "access", "more_time"),
+               Touched(2.5, "access", "nonsense"))
+    assert s.access == {"contrast", "more_time"} and s.mode == WELCOME
+    s, _ = run(s, scanned(3, MILK_CODE))
+    assert s.access == {"contrast", "more_time"}                      # carried into the transaction, like the language
+    assert s.bagging.expected[0].t_due == 3 + 2 * s.settings.bag_timeout_s
+    s, _ = run(s, Touched(4, "access", "contrast"))                  # switched off again at any time
+    assert s.access == {"more_time"}
+    s, _ = run(s, WeightSettled(5, 1035))
+    assert next_deadline(s) == 4 + 2 * s.settings.idle_prompt_s       # from the shopper's last touch
+    s, _ = run(s, Touched(6, "cancel"))
+    s, _ = cmd(signed_in(s, t=7), "approve", t=7)
+    assert s.mode == WELCOME and s.access == frozenset()             # the next shopper starts plain

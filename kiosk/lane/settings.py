@@ -42,6 +42,7 @@ class Settings:
     receipt_choice_s: float = 20.0      # no choice -> the default receipt
     receipt_default: str = "paper"      # paper, ereceipt, none
     attendant_idle_s: float = 120.0     # an attendant signed in at the lane is signed out after this
+    more_time_factor: float = 2.0       # the shopper's "more time" choice multiplies their time limits by this
     # Interventions: how long the shopper may correct the situation before an attendant is called.
     nudge_s: float = 12.0
     bag_timeout_s: float = 20.0         # a scanned item not placed in the bagging area within this

@@ -24,6 +24,14 @@ RECEIPT = "receipt"
 THANK_YOU = "thank_you"
 MODES = (OUT_OF_SERVICE, WELCOME, SCANNING, BAGGING, PAYMENT, RECEIPT, THANK_YOU)
 
+# Accessibility choices a shopper can switch on and off at any time (EN 301 549 for self-service terminals); they
+# last until the shopper leaves, like the language.
+CONTRAST = "contrast"       # high-contrast colours
+LARGE_TEXT = "large_text"   # larger text and buttons
+SPEECH = "speech"           # prompts, items and totals spoken (headphone socket or speaker)
+MORE_TIME = "more_time"     # every time limit the shopper faces is longer (Settings.more_time_factor)
+ACCESS_OPTIONS = (CONTRAST, LARGE_TEXT, SPEECH, MORE_TIME)
+
 # Line kinds.
 ITEM = "item"
 DEPOSIT = "deposit"
@@ -245,6 +253,7 @@ class LaneState:
     settings: Settings = field(default_factory=Settings)
     mode: str = OUT_OF_SERVICE
     lang: str = "de"
+    access: frozenset[str] = frozenset()   # the shopper's accessibility choices (ACCESS_OPTIONS)
     t: float = 0.0                    # time of the last event
     t_activity: float = 0.0           # last shopper input (idle timeouts count from here)
     t_mode: float = 0.0               # when the current mode was entered
