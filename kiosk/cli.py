@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--report", help="write the report (JSON) here; default: print it")
     rp.add_argument("--journal", help="keep the journal in this file (default: a temporary one)")
     rp.add_argument("--durable", action="store_true", help="fsync every event as a lane does (slower)")
+    rp.add_argument("--screenshots", metavar="DIR",
+                    help="write a PNG of the shopper's screen per screen change into DIR (NNNN-<mode>.png)")
+    rp.add_argument("--size", default="1280x800", metavar="WxH",
+                    help="screen size of the screenshots, e.g. 1024x600, 1280x800, 1920x1080")
     rp.set_defaults(func=_cmd_replay)
 
     j = sub.add_parser("journal", help="the lane's event journal (technicians)")
@@ -221,6 +225,11 @@ def _cmd_replay(args) -> int:
     from kiosk.replay import ScenarioError, parse_scenario, replay
     config = _load_config(args)
     path = Path(args.scenario)
+    size = _screen_size(args.size)
+    if size is None:
+        print(f"kiosk replay: --size {args.size!r}: expected WIDTHxHEIGHT, each 320 to 8192, such as 1280x800",
+              file=sys.stderr)
+        return 2
     try:
         steps = parse_scenario(path.read_text(encoding="utf-8").splitlines(), str(path))
     except FileNotFoundError:
@@ -234,17 +243,38 @@ def _cmd_replay(args) -> int:
     except CatalogError as exc:
         print(f"kiosk replay: {exc}", file=sys.stderr)
         return 2
+    if args.screenshots:
+        try:
+            Path(args.screenshots).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"kiosk replay: --screenshots {args.screenshots}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     with catalog:
         result = replay(steps, config, catalog, journal_path=args.journal, durable=args.durable,
-                        scenario_name=str(path))
+                        scenario_name=str(path), screenshots=args.screenshots, screen_size=size)
     text = json.dumps(result.report, indent=2, ensure_ascii=False)
+    shots = (f"{len(result.screenshots)} screenshot(s) of {size[0]}x{size[1]} written to {args.screenshots}"
+             if args.screenshots else "")
     if args.report:
         Path(args.report).write_text(text + "\n", encoding="utf-8")
         n = len(result.report["transactions"])
         print(f"{n} transaction(s), {result.report['events']} events; report written to {args.report}")
+        if shots:
+            print(shots)
     else:
         print(text)
+        if shots:
+            print(shots, file=sys.stderr)        # standard output stays the report, for pipes
     return 0
+
+
+def _screen_size(text: str) -> tuple[int, int] | None:
+    """``1280x800`` -> (1280, 800); None unless both are whole numbers from 320 to 8192."""
+    w, sep, h = text.lower().partition("x")
+    if not (sep and w.isdigit() and h.isdigit()):
+        return None
+    size = int(w), int(h)
+    return size if all(320 <= v <= 8192 for v in size) else None
 
 
 # ------------------------------------------------------------------------------------------------------- journal

@@ -16,6 +16,11 @@ The devices the scenario does not script behave like the demo lane's simulators:
 ``terminal_delay_s``, the printer after a second, and raw scale readings are held until the next one and settle
 through the same stability detector the scale drivers use. Everything runs through :class:`LaneRuntime`, so a replay
 journals, reduces and snapshots exactly like a lane; only the clock is virtual.
+
+With a :class:`ScreenRecorder` (``kiosk replay --screenshots DIR``) the replay also draws the shopper's screen with
+:class:`kiosk.ui.screen.LaneScreen` on an off-screen surface whenever what it shows changes, and writes one PNG per
+change: a scenario becomes a storyboard of the journey, and a change in the UI a visible diff. pygame is imported only
+then, so a replay without screenshots needs no display library at all.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +39,9 @@ from kiosk.attendants import Attendants
 from kiosk.config import LaneConfig
 from kiosk.journal import Journal
 from kiosk.lane import effects as fx
-from kiosk.payment.scripted import OUTCOMES, ScriptedTerminal
 from kiosk.lane.reducer import summarize
+from kiosk.lane.state import LaneState
+from kiosk.payment.scripted import OUTCOMES, ScriptedTerminal
 from kiosk.runtime import ItemLookup, LaneRuntime
 from kiosk.weights import WeightBook, WeightsError, decode
 
@@ -102,11 +109,90 @@ def parse_scenario(lines: Iterable[str], name: str = "<scenario>") -> list[Step]
     return steps
 
 
+@dataclass(frozen=True)
+class Shot:
+    """One screenshot a replay wrote: the file, the lane's mode and virtual time, and the texts on the screen."""
+
+    path: Path
+    mode: str
+    t: float
+    texts: tuple[str, ...]
+
+
 @dataclass
 class ReplayResult:
     report: dict[str, Any]
     runtime: LaneRuntime
     effects: list = field(default_factory=list)
+    screenshots: list[Shot] = field(default_factory=list)
+
+
+def screen_key(state: LaneState) -> tuple:
+    """What the shopper's screen shows of ``state``, cheaply: equal keys draw the same screen.
+
+    It is the gate in front of drawing; the receipt screen's countdown is left out on purpose (a screenshot per
+    second of it is not a change of screen).
+    """
+    txn = state.txn
+    notice = state.notice
+    attendant = state.attendant
+    return (
+        state.mode, state.lang, tuple(sorted(state.access)), state.in_service, state.devices_down, state.light,
+        state.idle_stage, (notice.key, notice.args) if notice is not None else None,
+        (attendant.attendant, attendant.role) if attendant is not None else None, state.pin_failures,
+        None if txn is None else (
+            txn.number, txn.status, txn.receipt, len(txn.lines), txn.item_count, txn.total_cents, txn.paid_cents,
+            txn.age_verified, txn.audit, tuple((p.ref, p.outcome, p.step, p.message) for p in txn.payments)),
+        tuple((i.id, i.kind, i.status, i.prompt) for i in state.open_interventions),
+        (state.bagging.own_bag, len(state.bagging.expected)),
+        state.last_summary.number if state.last_summary is not None else None,
+    )
+
+
+class ScreenRecorder:
+    """Draws the lane's screen off-screen when it changes and writes each new screen as ``NNNN-<mode>.png``.
+
+    ``observe(state, now)`` is called at every instant of a replay (after each step and each device outcome or
+    deadline); it draws only when :func:`screen_key` changed, and writes a file only when the drawn screen differs
+    from the last one written (other mode, accessibility choices or texts).
+    """
+
+    def __init__(self, directory: str | Path, size: tuple[int, int] = (1280, 800)) -> None:
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("SDL_VIDEODRIVER", "dummy")   # nothing is shown; never let SDL probe for one
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        import pygame
+        from kiosk.ui.screen import LaneScreen, UiLocal
+        self._pygame = pygame
+        pygame.font.init()
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.size = (int(size[0]), int(size[1]))
+        self.screen = LaneScreen(self.size)
+        self.surface = pygame.Surface(self.size)
+        self.local = UiLocal()
+        self.shots: list[Shot] = []
+        self.draws = 0
+        self._last_key: tuple | None = None
+        self._last_drawn: tuple | None = None
+
+    def observe(self, state: LaneState, now: float) -> Shot | None:
+        key = screen_key(state)
+        if key == self._last_key:
+            return None
+        self._last_key = key
+        self.screen.draw(self.surface, state, self.local, now)
+        self.draws += 1
+        texts = tuple(self.screen.last_texts)
+        drawn = (state.mode, state.access, texts)
+        if drawn == self._last_drawn:
+            return None
+        self._last_drawn = drawn
+        path = self.directory / f"{len(self.shots) + 1:04d}-{state.mode}.png"
+        self._pygame.image.save(self.surface, str(path))
+        shot = Shot(path, state.mode, now, texts)
+        self.shots.append(shot)
+        return shot
 
 
 class VirtualClock:
@@ -128,8 +214,9 @@ class ScenarioRunner:
     def __init__(self, config: LaneConfig, catalog: ItemLookup, *, journal_path: str | Path | None = None,
                  durable: bool = False, terminal_delay_s: float = 2.0, print_delay_s: float = 1.0,
                  weights: WeightBook | None = None, scenario_name: str = "", start_t: float = 0.0,
-                 attendants: Attendants | None = None):
+                 attendants: Attendants | None = None, screens: ScreenRecorder | None = None):
         self._tmp = None
+        self.screens = screens
         if journal_path is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="kiosk-replay-")
             journal_path = Path(self._tmp.name) / "journal.db"
@@ -168,10 +255,15 @@ class ScenarioRunner:
             elif isinstance(e, fx.TransactionClosed):
                 self.closed.append(e.summary)
 
+    def _observe(self) -> None:
+        if self.screens is not None:
+            self.screens.observe(self.lane.state, self.clock.now)
+
     def start(self) -> None:
         if not self._started:
             self._started = True
             self._run(self.lane.start())
+            self._observe()
 
     def advance(self, until: float, inclusive: bool = True) -> None:
         """Fire device outcomes, scale settling and lane deadlines due up to ``until``, in time order."""
@@ -202,6 +294,7 @@ class ScenarioRunner:
                     self._run(lane.weight(settled.grams))
             else:
                 self._run(lane.tick(clock.now))
+            self._observe()
         if until > clock.now and until != float("inf"):
             clock.now = until
 
@@ -233,6 +326,7 @@ class ScenarioRunner:
             self.weights.seed(d["learned"])
         elif step.kind == "truth":
             self.truth.append(d)
+        self._observe()
 
     def _command_id(self, step: Step) -> str:
         """A scenario's attendant command without an id gets one from its line (or, built in code, its order)."""
@@ -250,7 +344,8 @@ class ScenarioRunner:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
-        return ReplayResult(report, self.lane, self.effects)
+        return ReplayResult(report, self.lane, self.effects,
+                            list(self.screens.shots) if self.screens is not None else [])
 
 
 def make_step(t: float, /, **data: Any) -> Step:
@@ -264,12 +359,17 @@ def make_step(t: float, /, **data: Any) -> Step:
 def replay(steps: list[Step], config: LaneConfig, catalog: ItemLookup, *, journal_path: str | Path | None = None,
            durable: bool = False, terminal_delay_s: float = 2.0, print_delay_s: float = 1.0,
            settle_after_s: float = 30.0, scenario_name: str = "", weights: WeightBook | None = None,
-           attendants: Attendants | None = None) -> ReplayResult:
-    """Run ``steps`` through a fresh lane (or continue the lane in ``journal_path``) and build the report."""
+           attendants: Attendants | None = None, screenshots: str | Path | None = None,
+           screen_size: tuple[int, int] = (1280, 800)) -> ReplayResult:
+    """Run ``steps`` through a fresh lane (or continue the lane in ``journal_path``) and build the report.
+
+    With ``screenshots`` (a directory) every change of the shopper's screen is written there as a PNG of
+    ``screen_size`` (see :class:`ScreenRecorder`); the result lists them."""
+    screens = ScreenRecorder(screenshots, screen_size) if screenshots is not None else None
     runner = ScenarioRunner(config, catalog, journal_path=journal_path, durable=durable,
                             terminal_delay_s=terminal_delay_s, print_delay_s=print_delay_s, weights=weights,
                             scenario_name=scenario_name, start_t=steps[0].t if steps else 0.0,
-                            attendants=attendants)
+                            attendants=attendants, screens=screens)
     for step in steps:
         runner.step(step)
     return runner.finish(settle_after_s)
