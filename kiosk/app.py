@@ -31,12 +31,14 @@ from kiosk.config import ConfigError, LaneConfig, find_config, load  # noqa: E40
 from kiosk.devices import Done, LaneDevices  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
 from kiosk.lane import effects as fx  # noqa: E402
+from kiosk.lane.state import SPEECH, WELCOME  # noqa: E402
 from kiosk.payment.service import PaymentSaga  # noqa: E402
 from kiosk.receipt.content import ReceiptOptions, ereceipt_url  # noqa: E402
 from kiosk.receipt.escpos import job as receipt_job  # noqa: E402
 from kiosk.receipt.token import ereceipt_token  # noqa: E402
 from kiosk.replay import ScenarioError, Step, parse_scenario  # noqa: E402
 from kiosk.runtime import LaneRuntime  # noqa: E402
+from kiosk.speech import Speaker  # noqa: E402
 from kiosk.weights import WeightBook  # noqa: E402
 
 log = logging.getLogger("kiosk.app")
@@ -122,12 +124,20 @@ class LaneApp:
         self._tasks: set[asyncio.Task] = set()
         self._typed = ""
         self._last_screen_key: tuple | None = None
+        # KIOSK_FRAME_LOG=<file>: one line per frame presented (monotonic time, frame, mode, lines, last journal
+        # sequence), so a benchmark outside the process can time a scan to the frame that shows it.
+        log_path = os.environ.get("KIOSK_FRAME_LOG")
+        self._frame_log = open(log_path, "a", encoding="utf-8") if log_path else None
         self._last_shot_key: tuple | None = None
         self.ready_at: float | None = None
+        self.speaker = Speaker.from_config(config.speech) if config.speech.enabled else None
+        self._heard = lane.state                  # the state speech last looked at
+        self._terminal_heard = None               # the terminal prompt speech last looked at
 
     # ------------------------------------------------------------------------------------------------ effects
 
     def execute(self, effects: list) -> None:
+        self._speak()
         for e in effects:
             self.dirty = True
             if isinstance(e, fx.Charge):
@@ -149,6 +159,19 @@ class LaneApp:
                          s.total_cents / 100)
             elif isinstance(e, fx.CommandRejected):
                 log.warning("attendant command %s refused: %s", e.command, e.reason)
+
+    def _speak(self) -> None:
+        """Read aloud what the last events changed, once the shopper switched speech on; queues, never waits."""
+        before, after = self._heard, self.lane.state
+        if after is before or self.speaker is None:
+            return
+        self._heard = after
+        if SPEECH in before.access and SPEECH not in after.access:
+            if after.mode != WELCOME or before.mode == WELCOME:
+                self.speaker.cancel()             # switched off: silence at once (a shopper who left may finish)
+        elif SPEECH in after.access:
+            from kiosk.ui.spoken import utterances
+            self.speaker.say(utterances(before, after), after.lang)
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -202,6 +225,10 @@ class LaneApp:
             prompt = {"de": prompt}
         self.local.terminal_prompt = dict(prompt) if prompt else None
         self.dirty = True
+        if self.speaker is not None:
+            from kiosk.ui.spoken import terminal_utterances
+            self.speaker.say(terminal_utterances(self._terminal_heard, prompt, self.lane.state), self.lane.state.lang)
+        self._terminal_heard = prompt
 
     def _print(self, e: fx.Print) -> None:
         """The German receipt (kiosk/receipt): laid out for the printer's paper width, with the e-receipt's QR code."""
@@ -340,7 +367,7 @@ class LaneApp:
 
     async def main(self, exit_after: float | None = None) -> int:
         import pygame
-        from kiosk.ui.screen import LaneScreen, UiLocal
+        from kiosk.ui.screen import WITH_ACCESS, LaneScreen, UiLocal
 
         pygame.display.init()
         pygame.font.init()
@@ -393,14 +420,24 @@ class LaneApp:
             self._follow_ereceipt(local)
             if self.shopper is not None:
                 self.shopper.observe(self.lane, now)
-            # The receipt screen counts down to its default choice: it changes every second by itself.
-            tick = int(time.time()) if self.lane.state.mode == "receipt" else 0
-            key = (id(self.lane.state), _local_key(local), tick)
+            # The receipt screen and the "are you still there?" prompt count down: they change every second by
+            # themselves. The accessibility panel belongs to the screens that offer it (the next shopper never
+            # finds it open).
+            state = self.lane.state
+            tick = int(time.time()) if state.mode == "receipt" or state.idle_stage == 1 else 0
+            if local.access_open and state.mode not in WITH_ACCESS:
+                local.access_open = False
+            key = (id(state), _local_key(local), tick)
             if self.dirty or key != self._last_screen_key:
                 surface.fill((0, 0, 0))
                 buttons = screen.draw(surface, self.lane.state, local, time.time())
                 pygame.display.flip()
                 self.frames += 1
+                if self._frame_log is not None:
+                    st = self.lane.state
+                    self._frame_log.write(f"{time.monotonic():.6f} {self.frames} {st.mode} "
+                                          f"{len(st.txn.lines) if st.txn else 0} {self.lane.journal.last_seq}\n")
+                    self._frame_log.flush()
                 self._save_screens(pygame, surface, key)
                 self._last_screen_key = key
                 self.dirty = False
@@ -420,6 +457,10 @@ class LaneApp:
             task.cancel()
         self.devices.wake = None
         self.lane.journal.close()
+        if self._frame_log is not None:
+            self._frame_log.close()
+        if self.speaker is not None:
+            self.speaker.close()
         pygame.quit()
         return 0
 
@@ -466,6 +507,8 @@ class LaneApp:
             local.menu_scroll = int(arg)
         elif action == "select_line" and arg is not None:
             local.selected_line = int(arg)
+        elif action == "access_panel":
+            local.access_open = arg == "1"
 
     def _on_key(self, ev, pygame) -> None:
         """A keyboard is a HID wedge scanner in the demo: characters then Enter. F-keys drive the simulators."""
@@ -653,6 +696,8 @@ def run_demo(args) -> int:
     try:
         rc = asyncio.run(app.main(args.exit_after))
     finally:
+        if app.speaker is not None:
+            app.speaker.close()
         devices.close_all()
         catalog.close()
         weights.close()

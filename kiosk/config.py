@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,17 @@ class Store:
 
 
 @dataclass(frozen=True)
+class SpeechConfig:
+    """The ``[speech]`` section: how the lane reads aloud once a shopper switches speech on (kiosk/speech.py)."""
+
+    enabled: bool = True       # false: the lane never speaks, whatever the shopper chooses
+    device: str = ""           # ALSA/PulseAudio device for espeak-ng -d; empty: the default (the headphone socket)
+    rate: int = 160            # words per minute (espeak-ng -s, 80..450)
+    amplitude: int = 100       # volume (espeak-ng -a, 0..200)
+    voices: dict[str, str] = field(default_factory=lambda: {"de": "de", "en": "en", "nl": "nl"})
+
+
+@dataclass(frozen=True)
 class LaneConfig:
     path: Path | None
     lane_id: str = "lane-1"
@@ -60,6 +72,7 @@ class LaneConfig:
     layouts: tuple[InstoreLayout, ...] = GERMAN_LAYOUTS
     attendants: tuple[Attendant, ...] = ()
     badge_prefix: str = "ATT-"
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
 
     @property
     def journal_path(self) -> Path:
@@ -120,7 +133,7 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> LaneConfig:
             raise err(f"{name}.{key}", f"must be a string, not {value!r}")
         return value
 
-    known = {"lane", "store", "catalog", "devices", "rules", "instore", "attendants"}
+    known = {"lane", "store", "catalog", "devices", "rules", "instore", "attendants", "speech"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise err(unknown[0], f"unknown section (known: {', '.join(sorted(known))})")
@@ -218,10 +231,44 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> LaneConfig:
         attendants.append(Attendant(aid, text(a, key, "name", aid) or aid, role or "attendant", pin_hash,
                                     text(a, key, "badge")))
     badge_prefix = text(lane, "lane", "badge_prefix", "ATT-") or "ATT-"
+    speech = _speech(table("speech"), err)
 
     return LaneConfig(path=path, lane_id=lane_id, store=store, data_dir=data_dir, catalog_db=catalog_db,
                       catalog_seed=catalog_seed, devices={k: str(v) for k, v in devices.items()}, settings=settings,
-                      layouts=layouts, attendants=tuple(attendants), badge_prefix=badge_prefix)
+                      layouts=layouts, attendants=tuple(attendants), badge_prefix=badge_prefix,
+                      speech=speech)
+
+
+def _speech(tbl: dict[str, Any], err: Callable[[str, str], ConfigError]) -> SpeechConfig:
+    """The ``[speech]`` section, every value checked."""
+    default = SpeechConfig()
+    unknown = sorted(set(tbl) - {f.name for f in dataclasses.fields(SpeechConfig)})
+    if unknown:
+        raise err(f"speech.{unknown[0]}", "unknown setting (known: enabled, device, rate, amplitude, voices)")
+    enabled = tbl.get("enabled", default.enabled)
+    if not isinstance(enabled, bool):
+        raise err("speech.enabled", "must be true or false")
+    device = tbl.get("device", default.device)
+    if not isinstance(device, str):
+        raise err("speech.device", f"must be a string such as \"default\" or \"plughw:0,0\", not {device!r}")
+    numbers = {}
+    for key, low, high in (("rate", 80, 450), ("amplitude", 0, 200)):
+        value = tbl.get(key, getattr(default, key))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise err(f"speech.{key}", f"must be a whole number from {low} to {high}, not {value!r}")
+        numbers[key] = value
+    voices = dict(default.voices)
+    given = tbl.get("voices", {})
+    if not isinstance(given, dict):
+        raise err("speech.voices", "must be a table such as { de = \"de\", en = \"en-us\" }")
+    for lang, voice in given.items():
+        if lang not in ("de", "en", "nl"):
+            raise err(f"speech.voices.{lang}", "the lane speaks de, en and nl")
+        if not isinstance(voice, str) or not voice or voice.startswith("-"):
+            raise err(f"speech.voices.{lang}", f"must be an espeak-ng voice name such as \"de\", not {voice!r}")
+        voices[lang] = voice
+    return SpeechConfig(enabled=enabled, device=device, rate=numbers["rate"], amplitude=numbers["amplitude"],
+                        voices=voices)
 
 
 def _path(base: Path, value: str) -> Path:

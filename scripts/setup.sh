@@ -18,6 +18,7 @@ DEBIAN_PACKAGES=(
   "fonts-dejavu-core:file:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
   "libzbar0:lib:libzbar.so.0"          # pyzbar, one of the two camera barcode decoders
   "libusb-1.0-0:lib:libusb-1.0.so.0"   # pyusb, for USB receipt printers
+  "espeak-ng:cmd:espeak-ng"            # speech output (read aloud) for shoppers who switch it on
 )
 
 missing_packages() {

@@ -4,7 +4,8 @@ The states come from the real reducer: a shopper starts, scans milk, a cake with
 water with a deposit, bags them, puts something unexpected in the bagging area, pays (declined, then approved),
 chooses a receipt and is thanked; the lane is also seen closed and with an attendant signed in. Each screen must show
 the right words, offer the right buttons, keep every button and every text inside the screen and its box, and never
-let two buttons overlap. A PNG of each screen goes to pytest's tmp_path for a human to look at.
+let two buttons overlap. A PNG of each screen goes to pytest's tmp_path for a human to look at. The journey and the
+checks every frame must pass live in ``uikit`` (shared with the accessibility tests).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import os
 import re
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -24,31 +24,20 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from kiosk.domain.codes import GtinCode  # noqa: E402
 from kiosk.domain.item import Item  # noqa: E402
 from kiosk.lane import interventions  # noqa: E402
-from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, DeviceStatus, LaneStarted,  # noqa: E402
-                               PaymentResult, Scanned, Tick, Touched, WeightSettled)
-from kiosk.lane.reducer import initial_state, reduce  # noqa: E402
+from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, DeviceStatus, LaneStarted, Tick,  # noqa: E402
+                               Touched, WeightSettled)
+from kiosk.lane.reducer import initial_state  # noqa: E402
 from kiosk.lane.state import LaneState  # noqa: E402
 from kiosk.ui import i18n  # noqa: E402
 from kiosk.ui.attendant import command_args, reason_text  # noqa: E402
 from kiosk.ui.i18n import tr  # noqa: E402
-from kiosk.ui.screen import Button, LaneScreen, UiLocal, fit_text, hit, wrap_text  # noqa: E402
+from kiosk.ui.screen import LaneScreen, UiLocal, fit_text, hit, wrap_text  # noqa: E402
 from kiosk.ui.theme import MIN_TOUCH_PX  # noqa: E402
 from kiosk.ui.widgets import load_font  # noqa: E402
-
-SIZES = [(1024, 600), (1280, 800), (1920, 1080)]
-LANGS = ["de", "en", "nl"]
-
-MILK = Item("1001", "Frische Vollmilch 3,5 %", 129, 700, gtins=("04000000000011",), weight_g=1040,
-            name_en="Fresh whole milk 3.5 %", name_nl="Verse volle melk 3,5 %")
-CAKE = Item("1002", "Schwarzwälder Kirschtorte groß", 899, 700, gtins=("04000000000028",), weight_g=1200)
-WATER = Item("1003", "Mineralwasser Medium 1,5 l", 49, 1900, gtins=("04000000000035",), weight_g=1580,
-             deposit_cents=25, name_en="Sparkling mineral water 1.5 l", name_nl="Mineraalwater bruisend 1,5 l")
-WHISKY = Item("1004", "Single Malt Whisky 0,7 l", 3499, 1900, gtins=("04000000000042",), weight_g=1300, min_age=18)
-
-assert len(CAKE.name) == 30
+from uikit import (CAKE, EXPECTED_BUTTONS, FORBIDDEN_BUTTONS, LANGS, MILK, SCREENS, SIZES, WATER,  # noqa: E402
+                   WHISKY, check_frame, expected_texts, joined, journey, run, scan, shown)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -60,151 +49,6 @@ def _pygame():
 @pytest.fixture(scope="module")
 def screens() -> dict[tuple[int, int], LaneScreen]:
     return {size: LaneScreen(size) for size in SIZES}
-
-
-# ----------------------------------------------------------------------------------------------------- the journey
-
-def run(state: LaneState, *events) -> LaneState:
-    for ev in events:
-        state, _ = reduce(state, ev)
-    return state
-
-
-def scan(t: float, item: Item) -> Scanned:
-    return Scanned(t, item.gtins[0], GtinCode(item.gtins[0]), item)
-
-
-@lru_cache(maxsize=None)
-def journey(lang: str) -> dict[str, LaneState]:
-    """Every screen of one shopper's visit, as the reducer leaves the lane at that moment."""
-    out: dict[str, LaneState] = {}
-    closed = initial_state()
-    # Nobody can pick a language on a closed lane; the state may still carry one (the store's default).
-    out["out_of_service"] = replace(closed, lang=lang)
-    s = run(closed, LaneStarted(0, "3"), Touched(1, "lang", lang))
-    out["welcome"] = s
-    s = run(s, Touched(2, "start"))
-    out["scanning_empty"] = s
-    s = run(s, scan(3, MILK), WeightSettled(4, 1040), scan(5, CAKE), WeightSettled(6, 2240), scan(7, WATER))
-    out["bagging"] = s
-    s = run(s, WeightSettled(8, 3820))
-    out["scanning"] = s
-    s = run(s, WeightSettled(9, 4220))                      # an extra 400 g nobody scanned ...
-    s = run(s, Tick(9 + s.settings.confirm_s))              # ... still there once the lane is sure: a prompt
-    out["unexpected_nudge"] = s
-    (iv,) = s.open_interventions
-    s = run(s, Tick(iv.nudge_until))                        # not corrected in time: the attendant is called
-    out["unexpected_alerted"] = s
-    t = s.t
-    out["attendant"] = run(s, AttendantSignedIn(t + 1, "anna", "supervisor"))
-    s = run(s, WeightSettled(t + 2, 3820), Touched(t + 3, "pay"))  # the shopper takes it out again and pays
-    out["payment"] = s
-    s = run(s, PaymentResult(t + 9, s.txn.pending_payment.ref, "declined", message="05 Karte abgelehnt"))
-    out["payment_declined"] = s
-    s = run(s, Touched(t + 10, "pay"))
-    s = run(s, PaymentResult(t + 14, s.txn.pending_payment.ref, "approved", s.txn.total_cents))
-    out["receipt"] = s
-    out["thank_you"] = run(s, Touched(t + 15, "receipt", "paper"))
-    return out
-
-
-SCREENS = ["out_of_service", "welcome", "scanning_empty", "bagging", "scanning", "unexpected_nudge",
-           "unexpected_alerted", "attendant", "payment", "payment_declined", "receipt", "thank_you"]
-
-#: (kind, action) pairs each screen must offer.
-EXPECTED_BUTTONS = {
-    "out_of_service": {("ui", "attendant")},
-    "welcome": {("touch", "start"), ("touch", "own_bag"), ("touch", "lang"), ("ui", "attendant")},
-    "scanning_empty": {("touch", "pay"), ("touch", "help"), ("touch", "void_last"), ("touch", "cancel"),
-                       ("touch", "lang"), ("ui", "attendant")},
-    "bagging": {("touch", "pay"), ("touch", "help"), ("touch", "void_last"), ("touch", "cancel")},
-    "scanning": {("touch", "pay"), ("touch", "help"), ("touch", "void_last"), ("touch", "cancel")},
-    "unexpected_nudge": {("touch", "help"), ("touch", "lang"), ("ui", "attendant")},
-    "unexpected_alerted": {("touch", "lang"), ("ui", "attendant")},
-    "attendant": {("attendant", "approve"), ("attendant", "sign_out"), ("attendant", "cancel"),
-                  ("attendant", "suspend"), ("attendant", "close_lane"), ("ui", "close_menu"),
-                  ("ui", "select_line")},
-    "payment": {("touch", "help")},
-    "payment_declined": {("touch", "pay"), ("touch", "back"), ("touch", "help")},
-    "receipt": {("touch", "receipt")},
-    "thank_you": {("touch", "done")},
-}
-
-#: (kind, action) pairs a screen must not offer: what is covered or makes no sense there.
-FORBIDDEN_BUTTONS = {
-    "unexpected_nudge": {("touch", "pay"), ("touch", "void_last"), ("touch", "cancel")},
-    "unexpected_alerted": {("touch", "pay"), ("touch", "help")},
-    "attendant": {("touch", "pay"), ("touch", "lang"), ("ui", "attendant")},
-    "payment": {("touch", "pay"), ("touch", "back")},
-}
-
-
-def expected_texts(name: str, state: LaneState, lang: str) -> list[str]:
-    """Messages that must be on the screen, whole (never shortened)."""
-    a = state.settings.default_lang
-    total = _money(state.txn.total_cents, lang) if state.txn is not None else ""
-    shopper = _shopper_key(state) if name.startswith("unexpected_") else ""
-    texts = {
-        "out_of_service": [tr(code, "closed.title") for code in LANGS],
-        "welcome": [tr(lang, "welcome.title"), tr(lang, "welcome.start")] + [tr(c, "language_name") for c in LANGS],
-        "scanning_empty": [tr(lang, "basket.total"), tr(lang, "scan.first"), tr(lang, "action.pay")],
-        "bagging": [tr(lang, "basket.total"), tr(lang, "bag.place"), tr(lang, "action.pay"),
-                    tr(lang, "basket.plus_deposit", amount=_money(25, lang))],
-        "scanning": [tr(lang, "basket.total"), tr(lang, "scan.next"), total],
-        "unexpected_nudge": [tr(lang, f"{shopper}.title"), tr(lang, f"{shopper}.text")],
-        "unexpected_alerted": [tr(lang, f"{shopper}.title"), tr(lang, f"{shopper}.text"), tr(lang, "help_on_the_way")],
-        "attendant": [tr(a, "att.title"), tr(a, "iv.unexpected_item.title"), tr(a, "att.approve")],
-        "payment": [tr(lang, "payment.due"), tr(lang, "payment.follow_terminal"), total],
-        "payment_declined": [tr(lang, "notice.payment_declined"), tr(lang, "action.retry")],
-        "receipt": [tr(lang, "receipt.question"), tr(lang, "receipt.paper"), tr(lang, "receipt.none")],
-        "thank_you": [tr(lang, "thanks.title"), tr(lang, "thanks.take_receipt")],
-    }
-    return texts[name]
-
-
-def _shopper_key(state: LaneState) -> str:
-    """The catalog entry the shopper reads for the open intervention: its specific prompt's, else its kind's."""
-    (iv,) = state.open_interventions
-    return f"iv.prompt.{iv.prompt}" if iv.prompt else f"iv.{iv.kind}"
-
-
-def _money(cents: int, lang: str) -> str:
-    from kiosk.domain.money import format_amount
-    return format_amount(cents, lang)
-
-
-def shown(name: str, texts: list[str]) -> bool:
-    """``name`` is on screen whole, or shortened cleanly (a prefix of it and an ellipsis)."""
-    for t in texts:
-        if t == name:
-            return True
-        if t.endswith("\u2026") and len(t) > 4 and name.startswith(t[:-1].rstrip()):
-            return True
-    return name in " ".join(texts)
-
-
-def distinct_colors(surface: pygame.Surface, steps: int = 48) -> int:
-    w, h = surface.get_size()
-    return len({tuple(surface.get_at((x * (w - 1) // steps, y * (h - 1) // steps)))
-                for x in range(steps + 1) for y in range(steps + 1)})
-
-
-def check_frame(screen: LaneScreen, surface: pygame.Surface, buttons: list[Button]) -> None:
-    """What must hold for every frame: everything on screen, no overlaps, texts inside their boxes."""
-    bounds = surface.get_rect()
-    assert distinct_colors(surface) >= 5, "the screen looks blank"
-    for b in buttons:
-        assert b.kind in ("touch", "attendant", "ui")
-        assert bounds.contains(b.rect), f"{b} is off-screen"
-        assert b.rect.width >= 56 and b.rect.height >= 56, f"{b} is too small to touch"
-    for i, a in enumerate(buttons):
-        for b in buttons[i + 1:]:
-            assert not a.rect.colliderect(b.rect), f"{a} overlaps {b}"
-    assert screen.last_texts, "no text was drawn"
-    for text, rect, box in screen.last_text_boxes:
-        assert rect.width <= box.width, f"{text!r} is wider than its box"
-        assert box.contains(rect), f"{text!r} leaves its box {box}: {rect}"
-        assert bounds.contains(rect), f"{text!r} is off-screen"
 
 
 # ------------------------------------------------------------------------------------------------- every screen
@@ -543,7 +387,8 @@ def test_tr_falls_back_to_english_then_to_the_key(monkeypatch):
     assert tr("en", "basket.items_other") == "{count} items"   # a missing argument stays visible, no crash
 
 
-@pytest.mark.parametrize("lang, words", [("de", "PIN eingeben"), ("en", "Enter your PIN"), ("nl", "Voer uw pincode in")])
+@pytest.mark.parametrize("lang, words", [("de", "PIN eingeben"), ("en", "Enter your PIN"),
+                                         ("nl", "Voer uw pincode in")])
 def test_the_card_terminals_prompt_is_shown_in_the_shoppers_language(screens, lang, words):
     state = replace(journey(lang)["payment"], lang=lang)
     local = UiLocal(terminal_prompt={"de": "Bitte PIN eingeben", "en": "Enter your PIN", "nl": "Voer uw pincode in"})
@@ -597,10 +442,6 @@ def with_intervention(lang: str, kind: str, status: str = "nudge", **details) ->
         s = interventions.escalate_due(s, iv.nudge_until)
     assert s.intervention(iv.id).status == status
     return s
-
-
-def joined(screen: LaneScreen) -> str:
-    return " ".join(screen.last_texts)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -26,7 +26,7 @@ from kiosk.lane.events import (AttendantCommand, AttendantSignedIn, AttendantSig
 from kiosk.lane.interventions import (AGE_CHECK, CANCEL_REQUEST, DEVICE_FAULT, HELP, IDLE, ITEM_NOT_BAGGED,
                                       ITEM_REMOVED, PAYMENT_FAILED, PAYOUT, PRICE_REQUIRED, RESCAN_AUDIT,
                                       TOTAL_MISMATCH, UNEXPECTED_ITEM, UNKNOWN_ITEM, WEIGHT_KINDS, WEIGHT_MISMATCH)
-from kiosk.lane.state import (ACCESS_OPTIONS, BAGGING, DEPOSIT, ITEM, MORE_TIME, OUT_OF_SERVICE, PAYMENT, RECEIPT,
+from kiosk.lane.state import (ACCESS_OPTIONS, BAGGING, DEPOSIT, ITEM, OUT_OF_SERVICE, PAYMENT, RECEIPT,
                               SCANNING, THANK_YOU, VOUCHER, WELCOME, AttendantSession, BaggingArea, LaneState, Line,
                               Notice, Payment, Transaction, VoidRecord)
 from kiosk.lane.transitions import check
@@ -60,7 +60,7 @@ def reduce(state: LaneState, event: Event) -> tuple[LaneState, list]:
 
 def _restart_bag_timers(state: LaneState, t: float) -> LaneState:
     """A stop is over: the shopper, who waited for it, gets the full time again to bag what is still expected."""
-    due = t + _limit(state, state.settings.bag_timeout_s)
+    due = t + state.limit(state.settings.bag_timeout_s)
     return replace(state, bagging=replace(state.bagging, expected=tuple(
         replace(e, t_due=due) if e.t_due < due else e for e in state.bagging.expected)))
 
@@ -150,11 +150,6 @@ def _set_qty(txn: Transaction, line: Line, qty: int) -> Transaction:
             txn = _update_line(txn, replace(dep, qty=qty, amount_cents=dep.unit_cents * qty,
                                             voided_qty=dep.voided_qty + max(0, dep.qty - qty)))
     return txn
-
-
-def _limit(state: LaneState, seconds: float) -> float:
-    """A time limit the shopper faces, longer when they asked for more time."""
-    return seconds * state.settings.more_time_factor if MORE_TIME in state.access else seconds
 
 
 def _in_transaction(state: LaneState) -> bool:
@@ -288,7 +283,7 @@ def _void(state: LaneState, t: float, line: Line, qty: int, by: str) -> tuple[La
                 weight = -line.weight_g if line.weight_g is not None else (
                     -item.weight_g if item.weight_g is not None else None)
             state = replace(state, bagging=bagging.expect(
-                state.bagging, line.id, line.sku, weight, t + _limit(state, state.settings.bag_timeout_s),
+                state.bagging, line.id, line.sku, weight, t + state.limit(state.settings.bag_timeout_s),
                 state.settings, item.weight_tolerance_g, t_since=t))
         if remaining > 0:
             state = _goto(state, "void", BAGGING, t)
@@ -513,7 +508,7 @@ def _expect_units(state: LaneState, t: float, line: Line, count: int) -> LaneSta
     weight: wm.Expected | float | None = unit if unit is not None else item.weight_g
     area = state.bagging
     for _ in range(count):
-        area = bagging.expect(area, line.id, item.sku, weight, t + _limit(state, state.settings.bag_timeout_s),
+        area = bagging.expect(area, line.id, item.sku, weight, t + state.limit(state.settings.bag_timeout_s),
                               state.settings, item.weight_tolerance_g, optional=item.no_bag, t_since=t)
     state = replace(state, bagging=area)
     if not item.no_bag and state.mode == SCANNING:
@@ -928,11 +923,11 @@ def next_deadline(state: LaneState) -> float | None:
         if not state.txn.active_lines and not state.open_interventions and not state.bagging.expected:
             times.append(state.t_activity + s.idle_empty_s)
         elif state.idle_stage == 0:
-            times.append(state.t_activity + _limit(state, s.idle_prompt_s))
+            times.append(state.t_activity + state.limit(s.idle_prompt_s))
         elif state.idle_stage == 1:
-            times.append(state.t_idle + _limit(state, s.idle_answer_s))
+            times.append(state.t_idle + state.limit(s.idle_answer_s))
     elif state.mode == RECEIPT:
-        times.append(state.t_mode + _limit(state, s.receipt_choice_s))
+        times.append(state.t_mode + state.limit(s.receipt_choice_s))
     elif state.mode == THANK_YOU:
         times.append(state.t_mode + s.thank_you_s)
     if state.attendant is not None:
@@ -965,12 +960,12 @@ def _on_tick(state: LaneState, ev: Tick) -> tuple[LaneState, list]:
             if state.t_activity + s.idle_empty_s <= t:
                 state, more = _end(state, t, "cancelled", "idle", "lane")
                 return state, effects + more
-        elif state.idle_stage == 0 and state.t_activity + _limit(state, s.idle_prompt_s) <= t:
+        elif state.idle_stage == 0 and state.t_activity + state.limit(s.idle_prompt_s) <= t:
             state = replace(state, idle_stage=1, t_idle=t)    # the shopper gets the full answer time
-        elif state.idle_stage == 1 and state.t_idle + _limit(state, s.idle_answer_s) <= t:
+        elif state.idle_stage == 1 and state.t_idle + state.limit(s.idle_answer_s) <= t:
             state = replace(state, idle_stage=2, t_idle=t)
             state, _ = iv_.raise_(state, IDLE, t)
-    elif state.mode == RECEIPT and state.t_mode + _limit(state, s.receipt_choice_s) <= t:
+    elif state.mode == RECEIPT and state.t_mode + state.limit(s.receipt_choice_s) <= t:
         return _receipt(state, t, s.receipt_default)
     elif state.mode == THANK_YOU and state.t_mode + s.thank_you_s <= t:
         return _welcome(state, t, "timeout"), effects

@@ -280,6 +280,10 @@ class LaneState:
     def open_interventions(self) -> tuple[Intervention, ...]:
         return tuple(i for i in self.interventions if i.status != "resolved")
 
+    def limit(self, seconds: float) -> float:
+        """A time limit the shopper faces: longer when they asked for more time (``MORE_TIME``)."""
+        return seconds * self.settings.more_time_factor if MORE_TIME in self.access else seconds
+
     @property
     def blocked(self) -> bool:
         return any(i.blocking and i.status != "resolved" for i in self.interventions)

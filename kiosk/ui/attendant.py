@@ -24,9 +24,8 @@ from kiosk.ui import icons, theme
 from kiosk.ui.basket import scroll_column, shown_lines, window
 from kiosk.ui.i18n import has, tr
 from kiosk.ui.model import ATTENDANT, UI, Button, UiLocal
-from kiosk.ui.overlays import intervention_item
 from kiosk.ui.widgets import Canvas, split_h
-from kiosk.ui.wording import attendant_lang, intervention_title, items_label, line_name, money
+from kiosk.ui.wording import attendant_lang, intervention_item, intervention_title, items_label, line_name, money
 
 PIN_DOTS_MAX = 12
 

@@ -121,7 +121,7 @@ def basket_panel(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect, scro
     row_h = m.row_h
     visible = max(1, area.height // row_h)
     if len(rows) > visible:
-        sb_w = max(c.px(72, 60), m.button_h * 3 // 4)
+        sb_w = max(theme.MIN_TOUCH_PX, m.button_h * 3 // 4)
         scroll_column(c, pygame.Rect(area.right - sb_w, area.y, sb_w, area.height), len(rows), visible, scroll,
                       up, down)
         area.width -= sb_w + m.gap

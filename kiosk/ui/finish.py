@@ -1,7 +1,8 @@
 """The end of a purchase: the receipt choice (paper, digital, none) and the thank-you screen.
 
 The receipt screen counts down to the store's default choice (``Settings.receipt_default``), which the reducer
-applies on its own when the time is up; the screen only shows how long is left.
+applies on its own when the time is up (later when the shopper asked for more time); the screen only shows how long
+is left.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def draw_receipt(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: fl
     default = state.settings.receipt_default
     countdown = ""
     if default in ("paper", "ereceipt", "none"):
-        left = max(0, math.ceil(state.t_mode + state.settings.receipt_choice_s - now))
+        left = max(0, math.ceil(state.t_mode + state.limit(state.settings.receipt_choice_s) - now))
         countdown = tr(lang, f"receipt.auto.{default}", seconds=left)
     stack = [icon_h, c.line_h(title_font), c.line_h("large"), c.line_h("large_b"), btn_h, c.line_h("small")]
     gaps = [m.gap, 0, 3 * m.gap, m.gap, m.gap]
@@ -49,7 +50,7 @@ def draw_receipt(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: fl
         stack[0], gaps[0] = 0, 0
     y = body.y + max(0, (body.height - sum(stack) - sum(gaps)) // 2)
     if stack[0]:
-        icons.check(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY)
+        icons.check(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY, theme.PRIMARY_INK)
     y += stack[0] + gaps[0]
     c.text(title, title_font, theme.INK, pygame.Rect(x, y, col_w, stack[1]), "center")
     y += stack[1] + gaps[1]
@@ -95,7 +96,7 @@ def draw_thank_you(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: 
         stack[3] = max(0, body.height - (sum(stack) - qr_h) - sum(gaps))
     y = body.y + max(0, (body.height - sum(stack) - sum(gaps)) // 2)
     if stack[0]:
-        icons.check(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY)
+        icons.check(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY, theme.PRIMARY_INK)
     y += stack[0] + gaps[0]
     c.text(title, title_font, theme.INK, pygame.Rect(x, y, col_w, stack[1]), "center")
     y += stack[1] + gaps[1]

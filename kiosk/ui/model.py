@@ -2,7 +2,8 @@
 
 A :class:`Button` is the answer to "what is under the finger": ``touch`` buttons become ``Touched(action, arg)``
 events for the reducer, ``attendant`` buttons become ``AttendantCommand`` events, ``ui`` buttons only change
-:class:`UiLocal` (typing a PIN, scrolling, opening the attendant menu). :mod:`kiosk.ui.screen` re-exports both.
+:class:`UiLocal` (typing a PIN, scrolling, opening the attendant menu or the accessibility panel).
+:mod:`kiosk.ui.screen` re-exports both.
 """
 
 from __future__ import annotations
@@ -36,3 +37,4 @@ class UiLocal:
     selected_line: int | None = None  # line id selected in the attendant menu
     terminal_prompt: dict[str, str] | None = None  # the card terminal's current prompt, by language (de, en, nl)
     ereceipt_url: str | None = None  # the e-receipt's address, shown as a QR code when the shopper chose it
+    access_open: bool = False        # the shopper's accessibility panel is shown (welcome and scanning screens)

@@ -14,54 +14,16 @@ from __future__ import annotations
 
 import pygame
 
-from kiosk.lane.interventions import RESCAN_AUDIT
 from kiosk.lane.state import Intervention, LaneState
 from kiosk.ui import icons, theme
-from kiosk.ui.i18n import has, tr
+from kiosk.ui.i18n import tr
 from kiosk.ui.model import TOUCH
 from kiosk.ui.widgets import Canvas, split_h
-from kiosk.ui.wording import intervention_text, intervention_title, item_name, shown_interventions
-
-#: The prompt that offers the shopper the "own bag" button (the touch action the welcome screen sends too).
-OWN_BAG = "own_bag"
-
+from kiosk.ui.wording import (OWN_BAG, intervention_item, shopper_text, shopper_title, shown_interventions,
+                              status_text)
 
 # ------------------------------------------------------------------------------------------------------ wording
-
-def intervention_item(state: LaneState, iv: Intervention, lang: str) -> str:
-    """The name of the item an intervention is about, in ``lang`` when its basket line is known ("" if none)."""
-    txn = state.txn
-    if iv.line is not None and txn is not None:
-        line = txn.line(iv.line)
-        if line is not None and line.item is not None:
-            return item_name(line, lang)
-    return iv.item
-
-
-def shopper_title(iv: Intervention, lang: str) -> str:
-    """The heading the shopper reads: the specific prompt's when there is one, else the kind's."""
-    if iv.prompt and has(lang, f"iv.prompt.{iv.prompt}.title"):
-        return tr(lang, f"iv.prompt.{iv.prompt}.title")
-    return intervention_title(iv, lang)
-
-
-def shopper_text(iv: Intervention, lang: str, item: str = "") -> str:
-    """The instruction the shopper reads: the specific prompt's (naming ``item`` when it helps), else the kind's."""
-    if iv.prompt:
-        base = f"iv.prompt.{iv.prompt}"
-        if item and has(lang, f"{base}.text_item"):
-            return tr(lang, f"{base}.text_item", item=item)
-        if has(lang, f"{base}.text"):
-            if iv.prompt == OWN_BAG:
-                return tr(lang, f"{base}.text", button=tr(lang, f"{base}.button"))
-            return tr(lang, f"{base}.text")
-    return intervention_text(iv, lang)
-
-
-def status_text(iv: Intervention, lang: str) -> str:
-    """What the shopper reads under the instruction once an attendant is called."""
-    return tr(lang, "iv.rescan_audit.status") if iv.kind == RESCAN_AUDIT else tr(lang, "help_on_the_way")
-
+# The shopper's words for an intervention live in kiosk/ui/wording.py (speech reads the same ones).
 
 def _shopper_buttons(iv: Intervention, lang: str) -> list[tuple[str, str, str]]:
     """(label, touch action, style) of the panel's buttons: "own bag" when that is the prompt, help until alerted."""
@@ -122,7 +84,7 @@ def modal_panel(c: Canvas, state: LaneState, iv: Intervention, lang: str, more: 
                      border_top_left_radius=m.radius, border_top_right_radius=m.radius)
     x, y = panel.x + ip, panel.y + strip_h + ip
     if icon_h:
-        _icon(iv)(c.surface, pygame.Rect(x, y, iw, icon_h), _icon_color(iv))
+        _icon(iv)(c.surface, pygame.Rect(x, y, iw, icon_h), _icon_color(iv), theme.ICON_INK)
         y += icon_h + m.gap
     y += c.paragraph(title, "xl_b", theme.INK, pygame.Rect(x, y, iw, title_h), 2, align="center") + m.gap
     y += c.paragraph(text, "large", theme.INK, pygame.Rect(x, y, iw, text_h), 4, align="center") + m.gap
@@ -179,7 +141,8 @@ def card_panel(c: Canvas, state: LaneState, iv: Intervention, lang: str, area: p
     pygame.draw.rect(c.surface, theme.LIGHT.get(state.light, theme.LIGHT["red"]),
                      pygame.Rect(rect.x, rect.y, bar_w, rect.height),
                      border_top_left_radius=m.radius, border_bottom_left_radius=m.radius)
-    _icon(iv)(c.surface, pygame.Rect(rect.x + bar_w + ip, rect.y + ip, icon_s, icon_s), _icon_color(iv))
+    _icon(iv)(c.surface, pygame.Rect(rect.x + bar_w + ip, rect.y + ip, icon_s, icon_s), _icon_color(iv),
+              theme.ICON_INK)
     x = rect.x + bar_w + icon_s + 2 * ip
     y = rect.y + ip
     c.text(shopper_title(iv, lang), "large_b", theme.INK, pygame.Rect(x, y, tw, parts["title"]))
@@ -193,34 +156,9 @@ def card_panel(c: Canvas, state: LaneState, iv: Intervention, lang: str, area: p
         c.text(tr(lang, "iv.more", count=more), "small", theme.MUTED, pygame.Rect(x, y, tw, parts["more"]))
 
 
-def idle_prompt(c: Canvas, lang: str) -> None:
-    m = c.m
-    body = _body(c)
-    c.cover(body)
-    pw = min(body.width - 2 * m.pad, c.px(720))
-    ip = c.px(32, 16)
-    iw = pw - 2 * ip
-    title = tr(lang, "idle.title")
-    text = tr(lang, "idle.text")
-    title_h = c.paragraph_h(title, "xl_b", iw, 2)
-    text_h = c.paragraph_h(text, "large", iw, 3)
-    ph = 2 * ip + title_h + text_h + m.button_h + 3 * m.gap
-    panel = pygame.Rect(0, 0, pw, ph)
-    panel.center = body.center
-    c.card(panel)
-    x, y = panel.x + ip, panel.y + ip
-    y += c.paragraph(title, "xl_b", theme.INK, pygame.Rect(x, y, iw, title_h), 2, align="center") + m.gap
-    y += c.paragraph(text, "large", theme.MUTED, pygame.Rect(x, y, iw, text_h), 3, align="center") + 2 * m.gap
-    bw = min(iw, c.px(440))
-    c.button(pygame.Rect(panel.centerx - bw // 2, y, bw, m.button_h), tr(lang, "action.continue"), TOUCH,
-             "continue", style="primary", font="large_b")
-
-
 def draw(c: Canvas, state: LaneState, lang: str, message_area: pygame.Rect) -> None:
     blocking, card, more = shown_interventions(state)
     if blocking is not None:
         modal_panel(c, state, blocking, lang, more)
     elif card is not None:
         card_panel(c, state, card, lang, message_area, more)
-    if state.idle_stage == 1:
-        idle_prompt(c, lang)

@@ -14,7 +14,7 @@ from kiosk.ui import chrome, icons, overlays, theme
 from kiosk.ui.basket import basket_panel
 from kiosk.ui.i18n import tr
 from kiosk.ui.model import TOUCH, UiLocal
-from kiosk.ui.widgets import Canvas, split_h
+from kiosk.ui.widgets import Canvas, split_by_need
 from kiosk.ui.wording import money, notice_text, notice_tone
 
 
@@ -79,7 +79,7 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
         icon_h = max(0, min(c.px(150), space.height - text_h - dots_h - 3 * m.gap))
         yy = space.y + max(0, (space.height - icon_h - text_h - dots_h - 3 * m.gap) // 2)
         if icon_h >= c.px(40):
-            icons.terminal(c.surface, pygame.Rect(space.x, yy, space.width, icon_h), theme.HEADER)
+            icons.terminal(c.surface, pygame.Rect(space.x, yy, space.width, icon_h), theme.ACCENT, theme.ACCENT_INK)
         yy += icon_h + m.gap
         c.paragraph(text, "large_b", theme.INK, pygame.Rect(space.x, yy, space.width, text_h), 3, align="center")
         yy += text_h + m.gap
@@ -87,7 +87,8 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
     else:
         retry = pygame.Rect(inner.x, inner.bottom - m.button_h, inner.width, m.button_h)
         row = pygame.Rect(inner.x, retry.top - m.gap - m.button_h, inner.width, m.button_h)
-        back_r, help_r = split_h(row, 2, m.gap)
+        back_r, help_r = split_by_need(row, [c.button_width(tr(lang, f"action.{a}")) for a in ("back", "help")],
+                                       m.gap)
         c.button(retry, tr(lang, "action.retry"), TOUCH, "pay", style="primary", font="large_b")
         c.button(back_r, tr(lang, "action.back"), TOUCH, "back")
         c.button(help_r, tr(lang, "action.help"), TOUCH, "help")
@@ -107,7 +108,7 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
         pygame.draw.rect(c.surface, bar, pygame.Rect(box.x, box.y, c.px(8, 5), box.height),
                          border_top_left_radius=m.radius, border_bottom_left_radius=m.radius)
         bi = box.inflate(-2 * m.gap, -2 * m.gap)
-        icons.warning(c.surface, pygame.Rect(bi.x, bi.y, icon_s, icon_s), bar)
+        icons.warning(c.surface, pygame.Rect(bi.x, bi.y, icon_s, icon_s), bar, theme.ICON_INK)
         tx = bi.x + tx_off
         yy = bi.y
         yy += c.paragraph(problem, "large_b", bar, pygame.Rect(tx, yy, text_w, problem_h), 2)

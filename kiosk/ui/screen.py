@@ -18,10 +18,15 @@ Buttons the application loop handles itself (kind ``ui``):
 ``menu_scroll_up``     ``UiLocal.menu_scroll = int(arg)``
 ``menu_scroll_down``   ``UiLocal.menu_scroll = int(arg)``
 ``select_line``        ``UiLocal.selected_line = int(arg)``
+``access_panel``       ``UiLocal.access_open = arg == "1"`` (the shopper's accessibility panel)
 =====================  =====================================================================================
 
 ``touch`` buttons become ``Touched(action, arg)``. ``attendant`` buttons become ``AttendantCommand(command=action)``
 with ``intervention=int(arg)`` for approve / verify_age / reject_age and ``line=int(arg)`` for void_line.
+
+The shopper's accessibility choices (``LaneState.access``) shape every frame: ``contrast`` draws it in the
+high-contrast palette, ``large_text`` with the large-text metrics. The attendant's PIN pad and menu keep the calm
+palette and the normal sizes: they are the staff's, and look it.
 """
 
 from __future__ import annotations
@@ -30,13 +35,16 @@ from typing import Callable
 
 import pygame
 
-from kiosk.lane.state import BAGGING, OUT_OF_SERVICE, PAYMENT, RECEIPT, SCANNING, THANK_YOU, WELCOME, LaneState
+from kiosk.lane.state import (BAGGING, CONTRAST, LARGE_TEXT, OUT_OF_SERVICE, PAYMENT, RECEIPT, SCANNING, THANK_YOU,
+                              WELCOME, LaneState)
 from kiosk.ui import attendant, chrome, closed, finish, overlays, payment, selling, theme, welcome
 from kiosk.ui.i18n import LANGUAGES
 from kiosk.ui.model import ATTENDANT, TOUCH, UI, Button, UiLocal
 from kiosk.ui.widgets import Canvas, fit_text, wrap_text
+from kiosk.ui.wording import shown_interventions
 
-__all__ = ["ATTENDANT", "TOUCH", "UI", "Button", "LaneScreen", "UiLocal", "fit_text", "hit", "wrap_text"]
+__all__ = ["ATTENDANT", "TOUCH", "UI", "WITH_ACCESS", "Button", "LaneScreen", "UiLocal", "access_panel_shown",
+           "fit_text", "hit", "wrap_text"]
 
 View = Callable[[Canvas, LaneState, UiLocal, str, float], pygame.Rect]
 
@@ -53,6 +61,9 @@ _VIEWS: dict[str, View] = {
 
 #: Screens with a basket list: a non-blocking intervention's card takes room under the list.
 _WITH_BASKET = (SCANNING, BAGGING, PAYMENT)
+
+#: Screens with the accessibility button (bottom left), and so with the accessibility panel.
+WITH_ACCESS = (WELCOME, SCANNING, BAGGING)
 
 
 class LaneScreen:
@@ -74,7 +85,18 @@ class LaneScreen:
         c = self.canvas
         if surface.get_size() != self.size:
             raise ValueError(f"LaneScreen was made for {self.size}, the surface is {surface.get_size()}")
-        c.begin(surface)
+        theme.apply(CONTRAST in state.access)
+        try:
+            self._draw(c, surface, state, local, now)
+        finally:
+            theme.apply(False)
+        self.last_texts = list(c.texts)
+        self.last_text_boxes = list(c.text_boxes)
+        self.last_buttons = list(c.buttons)
+        return list(c.buttons)
+
+    def _draw(self, c: Canvas, surface: pygame.Surface, state: LaneState, local: UiLocal, now: float) -> None:
+        c.begin(surface, large=LARGE_TEXT in state.access)
         surface.fill(theme.BG)
         lang = state.lang if state.lang in LANGUAGES else LANGUAGES[0]
         view = _VIEWS.get(state.mode, closed.draw)
@@ -89,16 +111,24 @@ class LaneScreen:
         message_area = view(c, state, local, lang, now)
         if card_area is not None:
             message_area = card_area
+        # The idle prompt is drawn here, last of the shopper's layers, with its countdown and "more time".
         overlays.draw(c, state, lang, message_area)
-        if state.attendant is not None:
-            if local.menu_open:
+        if local.access_open and access_panel_shown(state):
+            chrome.access_panel(c, state, lang)
+        if state.idle_stage == 1:
+            chrome.still_there(c, state, lang, now)
+        if state.attendant is not None and local.menu_open or state.attendant is None and local.pin_open:
+            theme.apply(False)
+            c.use(large=False)
+            if state.attendant is not None:
                 attendant.draw_menu(c, state, local, now)
-        elif local.pin_open:
-            attendant.draw_pin_pad(c, state, local, now)
-        self.last_texts = list(c.texts)
-        self.last_text_boxes = list(c.text_boxes)
-        self.last_buttons = list(c.buttons)
-        return list(c.buttons)
+            else:
+                attendant.draw_pin_pad(c, state, local, now)
+
+
+def access_panel_shown(state: LaneState) -> bool:
+    """Whether an open accessibility panel is drawn: on its screens, unless a blocking intervention covers them."""
+    return state.mode in WITH_ACCESS and shown_interventions(state)[0] is None and state.idle_stage != 1
 
 
 def hit(buttons: list[Button], pos: tuple[int, int]) -> Button | None:

@@ -1,9 +1,10 @@
 """The scanning and bagging screen: what to do next, the basket, the last item large, the total, and the actions.
 
 Layout (landscape): an instruction strip across the top (amber while an item is awaited in the bagging area), a
-notice strip under it when the lane has something to say; the basket list on the left with Help, Void last item and
-Cancel under it; on the right the last item, the total and the big Pay button. The Pay button is always there: the
-reducer, not the screen, decides whether paying is possible now and says why not with a notice.
+notice strip under it when the lane has something to say; the basket list on the left with the accessibility button,
+Help, Void last item and Cancel under it (one row, or two when the words need it, as with large text); on the right
+the last item, the total and the big Pay button. The Pay button is always there: the reducer, not the screen, decides
+whether paying is possible now and says why not with a notice.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from kiosk.ui import chrome, icons, overlays, theme
 from kiosk.ui.basket import basket_panel
 from kiosk.ui.i18n import tr
 from kiosk.ui.model import TOUCH, UiLocal
-from kiosk.ui.widgets import Canvas, split_h
+from kiosk.ui.widgets import Canvas, split_by_need
 from kiosk.ui.wording import (deposit_of, deposit_total, items_label, line_detail, line_name, money, notice_text,
                               notice_tone, prompt)
 
@@ -31,9 +32,52 @@ class Layout:
     last: pygame.Rect
     totals: pygame.Rect
     pay: pygame.Rect
+    buttons: dict[str, pygame.Rect]   # access, help, void_last, cancel
+    access_labelled: bool             # the accessibility button has room for its words
 
 
-def layout(c: Canvas, with_notice: bool) -> Layout:
+_ACTIONS = ("help", "void_last", "cancel")
+
+
+def _actions(c: Canvas, lang: str, left: pygame.Rect) -> tuple[pygame.Rect, dict[str, pygame.Rect], bool]:
+    """Where the accessibility button and the three actions go at the bottom of ``left``: (area, rects, labelled)."""
+    m = c.m
+    needs = [c.button_width(tr(lang, f"action.{a}")) for a in _ACTIONS]
+    square = chrome.access_button_width(c, lang, labelled=False)
+    labelled_w = chrome.access_button_width(c, lang, labelled=True)
+    if square + sum(needs) + 3 * m.gap <= left.width:            # one row
+        area = pygame.Rect(left.x, left.bottom - m.button_h, left.width, m.button_h)
+        labelled = labelled_w + sum(needs) + 3 * m.gap <= left.width
+        aw = labelled_w if labelled else square
+        access = pygame.Rect(area.x, area.y, aw, area.height)
+        rest = pygame.Rect(access.right + m.gap, area.y, area.right - access.right - m.gap, area.height)
+        cells = split_by_need(rest, needs, m.gap)
+    else:                                                        # two rows: the access button and Help at the bottom
+        area = pygame.Rect(left.x, left.bottom - 2 * m.button_h - m.gap, left.width, 2 * m.button_h + m.gap)
+        top = pygame.Rect(area.x, area.y, area.width, m.button_h)
+        bottom = pygame.Rect(area.x, top.bottom + m.gap, area.width, m.button_h)
+        labelled = labelled_w + needs[0] + m.gap <= bottom.width
+        access = pygame.Rect(bottom.x, bottom.y, labelled_w if labelled else square, bottom.height)
+        help_r = pygame.Rect(access.right + m.gap, bottom.y, bottom.right - access.right - m.gap, bottom.height)
+        cells = [help_r] + split_by_need(top, needs[1:], m.gap)
+    return area, {"access": access, **dict(zip(_ACTIONS, cells))}, labelled
+
+
+def _totals_words(state: LaneState, lang: str) -> tuple[str, str]:
+    """(the item count, the deposit included or "") over the total."""
+    txn = state.txn
+    deposit = deposit_total(txn) if txn else 0
+    dep = tr(lang, "basket.deposit_included", amount=money(deposit, lang)) if deposit else ""
+    return items_label(txn.item_count if txn else 0, lang), dep
+
+
+def _totals_split(c: Canvas, words: tuple[str, str], width: int) -> bool:
+    """Whether the count and the deposit need a line each (they do not fit side by side)."""
+    count, dep = words
+    return bool(dep) and c.width_of("small", count) + c.m.gap + c.width_of("small", dep) > width
+
+
+def layout(c: Canvas, with_notice: bool, lang: str = "de", totals_words: tuple[str, str] = ("", "")) -> Layout:
     m = c.m
     top = m.header_h + m.pad
     strip = pygame.Rect(m.pad, top, m.w - 2 * m.pad, m.strip_h)
@@ -46,13 +90,14 @@ def layout(c: Canvas, with_notice: bool) -> Layout:
     right_w = round(body.width * 0.38)
     left = pygame.Rect(body.x, body.y, body.width - right_w - m.gap, body.height)
     right = pygame.Rect(left.right + m.gap, body.y, right_w, body.height)
-    actions = pygame.Rect(left.x, left.bottom - m.button_h, left.width, m.button_h)
+    actions, buttons, labelled = _actions(c, lang, left)
     basket = pygame.Rect(left.x, left.y, left.width, actions.top - m.gap - left.y)
     pay = pygame.Rect(right.x, right.bottom - m.button_h, right.width, m.button_h)
-    totals_h = 2 * m.gap + c.line_h("small") + c.line_h("xl_b")
+    split = _totals_split(c, totals_words, right.width - 2 * c.px(18, 10))
+    totals_h = 2 * m.gap + c.line_h("small") * (2 if split else 1) + c.line_h("xl_b")
     totals = pygame.Rect(right.x, pay.top - m.gap - totals_h, right.width, totals_h)
     last = pygame.Rect(right.x, right.y, right.width, totals.top - m.gap - right.y)
-    return Layout(strip, notice, basket, actions, last, totals, pay)
+    return Layout(strip, notice, basket, actions, last, totals, pay, buttons, labelled)
 
 
 def last_item_card(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) -> None:
@@ -100,19 +145,21 @@ def totals_card(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) -> No
     c.card(rect)
     inner = rect.inflate(-2 * c.px(18, 10), -2 * m.gap)
     txn = state.txn
-    count = txn.item_count if txn else 0
     total = txn.total_cents if txn else 0
     sh = c.line_h("small")
+    label, dep = words = _totals_words(state, lang)
     top = pygame.Rect(inner.x, inner.y, inner.width, sh)
-    deposit = deposit_total(txn) if txn else 0
-    label = items_label(count, lang)
-    if deposit:
-        dep = tr(lang, "basket.deposit_included", amount=money(deposit, lang))
-        dw = min(c.width_of("small", dep), inner.width // 2)
-        c.text(dep, "small", theme.MUTED, pygame.Rect(top.right - dw, top.y, dw, sh), "right")
-        top.width -= dw + m.gap
-    c.text(label, "small", theme.MUTED, top)
-    row = pygame.Rect(inner.x, inner.y + sh, inner.width, inner.height - sh)
+    if _totals_split(c, words, inner.width):          # the count, and the deposit on a line of its own
+        c.text(label, "small", theme.MUTED, top)
+        top = top.move(0, sh)
+        c.text(dep, "small", theme.MUTED, top)
+    else:
+        if dep:
+            dw = c.width_of("small", dep)
+            c.text(dep, "small", theme.MUTED, pygame.Rect(top.right - dw, top.y, dw, sh), "right")
+            top.width -= dw + m.gap
+        c.text(label, "small", theme.MUTED, top)
+    row = pygame.Rect(inner.x, top.bottom, inner.width, inner.bottom - top.bottom)
     amount = money(total, lang)
     font = c.best_font(amount, row.width * 2 // 3, ("xl_b", "large_b", "body_b"))
     aw = c.width_of(font, amount)
@@ -122,7 +169,7 @@ def totals_card(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) -> No
 
 
 def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> pygame.Rect:
-    lay = layout(c, state.notice is not None)
+    lay = layout(c, state.notice is not None, lang, _totals_words(state, lang))
     text, tone = prompt(state, lang)
     bagging = state.mode == BAGGING
     chrome.strip(c, lay.strip, text, tone, icons.bag if bagging or state.bagging.own_bag else icons.barcode_badge)
@@ -132,9 +179,9 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
     basket_panel(c, state, lang, lay.basket, local.scroll, reserve=reserve)
     last_item_card(c, state, lang, lay.last)
     totals_card(c, state, lang, lay.totals)
-    help_r, void_r, cancel_r = split_h(lay.actions, 3, c.m.gap)
-    c.button(help_r, tr(lang, "action.help"), TOUCH, "help")
-    c.button(void_r, tr(lang, "action.void_last"), TOUCH, "void_last")
-    c.button(cancel_r, tr(lang, "action.cancel"), TOUCH, "cancel", style="danger")
+    chrome.access_button(c, lay.buttons["access"], lang, local.access_open, labelled=lay.access_labelled)
+    c.button(lay.buttons["help"], tr(lang, "action.help"), TOUCH, "help")
+    c.button(lay.buttons["void_last"], tr(lang, "action.void_last"), TOUCH, "void_last")
+    c.button(lay.buttons["cancel"], tr(lang, "action.cancel"), TOUCH, "cancel", style="danger")
     c.button(lay.pay, tr(lang, "action.pay"), TOUCH, "pay", style="primary", font="xl_b")
     return pygame.Rect(lay.basket.x, lay.basket.bottom - reserve, lay.basket.width, reserve)

@@ -1,7 +1,8 @@
 """The welcome screen: a greeting, Start, "I have my own bag", and the three languages, each in its own language.
 
 Scanning an item starts a transaction too (the reducer does that), so the subtitle says so; the buttons are for
-shoppers who want to choose a language or announce their own bag first.
+shoppers who want to choose a language or announce their own bag first. The accessibility button sits at the bottom
+left, beside the languages, where a seated shopper reaches it; choices made here last for the whole visit.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import pygame
 
 from kiosk.lane.state import LaneState
-from kiosk.ui import icons, theme
+from kiosk.ui import chrome, icons, theme
 from kiosk.ui.i18n import LANGUAGES, tr
 from kiosk.ui.model import TOUCH, UiLocal
 from kiosk.ui.widgets import Canvas, split_h
@@ -18,9 +19,17 @@ from kiosk.ui.widgets import Canvas, split_h
 def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> pygame.Rect:
     m = c.m
     body = pygame.Rect(m.pad, c.top + m.pad, m.w - 2 * m.pad, m.h - c.top - 2 * m.pad)
-    lang_w = min(body.width, c.px(960))
-    lang_row = pygame.Rect(0, body.bottom - m.button_h, lang_w, m.button_h)
+    # The bottom row: the accessibility button on the left, the languages beside it (centred while there is room).
+    access_w = min(chrome.access_button_width(c, lang, labelled=True), body.width // 3)
+    access = pygame.Rect(body.x, body.bottom - m.button_h, access_w, m.button_h)
+    chrome.access_button(c, access, lang, local.access_open)
+    names = [tr(code, "language_name") for code in LANGUAGES]
+    lang_w = min(body.width, max(c.px(960), len(names) * max(c.button_width(n) for n in names)))
+    free = pygame.Rect(access.right + 2 * m.gap, access.y, body.right - access.right - 2 * m.gap, m.button_h)
+    lang_row = pygame.Rect(0, access.y, min(lang_w, free.width), m.button_h)
     lang_row.centerx = body.centerx
+    if lang_row.left < free.left:
+        lang_row.centerx = free.centerx
     choose_h = c.line_h("small")
     choose = pygame.Rect(lang_row.x, lang_row.y - m.gap - choose_h, lang_row.width, choose_h)
     c.text(tr(lang, "welcome.choose_language"), "small", theme.MUTED, choose, "center")
@@ -43,7 +52,7 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
     y = content.y + max(0, (content.height - sum(stack) - sum(gaps)) // 2)
     x = content.centerx - col_w // 2
     if stack[0]:
-        icons.barcode_badge(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY)
+        icons.barcode_badge(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY, theme.PRIMARY_INK)
     y += stack[0] + gaps[0]
     c.text(title, title_font, theme.INK, pygame.Rect(x, y, col_w, stack[1]), "center")
     y += stack[1] + gaps[1]

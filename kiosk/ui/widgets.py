@@ -144,8 +144,19 @@ def wrap_text(font: pygame.font.Font, text: str, width: int, max_lines: int) -> 
     return lines
 
 
+class _Profile:
+    """What one set of metrics needs: the metrics, their fonts and the caches of texts rendered in those fonts."""
+
+    def __init__(self, m: theme.Metrics) -> None:
+        self.m = m
+        self.fonts = {key: load_font(px, key in theme.BOLD_FONTS) for key, px in m.font_px.items()}
+        self.rendered: dict[tuple, pygame.Surface] = {}
+        self.fitted: dict[tuple, str] = {}
+        self.wrapped: dict[tuple, list[str]] = {}
+
+
 class Canvas:
-    """Fonts, caches and the per-frame records of one screen size."""
+    """Fonts, caches and the per-frame records of one screen size, in normal and in large text."""
 
     _TEXT_CACHE_MAX = 4000
 
@@ -153,13 +164,10 @@ class Canvas:
         if not pygame.font.get_init():
             pygame.font.init()
         self.size = size
-        self.m = theme.Metrics.for_size(size)
-        self.fonts = {key: load_font(px, key in theme.BOLD_FONTS) for key, px in self.m.font_px.items()}
-        self._rendered: dict[tuple, pygame.Surface] = {}
-        self._fitted: dict[tuple, str] = {}
-        self._wrapped: dict[tuple, list[str]] = {}
-        self._dim = pygame.Surface(size, pygame.SRCALPHA)
-        self._dim.fill(theme.DIM)
+        # Both sets of fonts load now: switching to large text in the middle of a visit costs no font work.
+        self._profiles = {large: _Profile(theme.Metrics.for_size(size, large)) for large in (False, True)}
+        self._dims: dict[tuple, pygame.Surface] = {}
+        self.use(False)
         self.surface = pygame.Surface((1, 1))     # the frame's target, set by begin()
         self.top = self.m.header_h                # where a view's body starts (lower when a card sits on top)
         self.buttons: list[Button] = []
@@ -167,17 +175,25 @@ class Canvas:
         self.text_boxes: list[tuple[str, pygame.Rect, pygame.Rect]] = []
 
     # ------------------------------------------------------------------------------------------------ frame
-    def begin(self, surface: pygame.Surface) -> None:
+    def use(self, large: bool) -> None:
+        """Draw with the large-text metrics and fonts (``large``) or the normal ones from now on."""
+        p = self._profiles[bool(large)]
+        self.m, self.fonts = p.m, p.fonts
+        self._rendered, self._fitted, self._wrapped = p.rendered, p.fitted, p.wrapped
+
+    def begin(self, surface: pygame.Surface, large: bool = False) -> None:
+        self.use(large)
         self.surface = surface
         self.top = self.m.header_h
         self.buttons = []
         self.texts = []
         self.text_boxes = []
-        if len(self._rendered) > self._TEXT_CACHE_MAX:
-            self._rendered.clear()
-        if len(self._fitted) > self._TEXT_CACHE_MAX:
-            self._fitted.clear()
-            self._wrapped.clear()
+        for p in self._profiles.values():
+            if len(p.rendered) > self._TEXT_CACHE_MAX:
+                p.rendered.clear()
+            if len(p.fitted) > self._TEXT_CACHE_MAX:
+                p.fitted.clear()
+                p.wrapped.clear()
 
     @property
     def s(self) -> float:
@@ -275,54 +291,107 @@ class Canvas:
         return self.line_h(key) * len(self.wrap(key, text, width, max_lines))
 
     # ------------------------------------------------------------------------------------------- shapes
-    def card(self, rect: pygame.Rect, color: theme.Color = theme.CARD, border: theme.Color | None = None,
+    def card(self, rect: pygame.Rect, color: theme.Color | None = None, border: theme.Color | None = None,
              radius: int | None = None, shadow: bool = True) -> None:
+        """A rounded card (``theme.CARD`` unless ``color``); in high contrast every card has a border."""
         r = self.m.radius if radius is None else radius
-        if shadow:
+        if shadow and theme.SHADOWS:
             pygame.draw.rect(self.surface, theme.SHADOW, rect.move(0, self.px(3)), border_radius=r)
-        pygame.draw.rect(self.surface, color, rect, border_radius=r)
+        pygame.draw.rect(self.surface, theme.CARD if color is None else color, rect, border_radius=r)
+        if border is None:
+            border = theme.CARD_BORDER
         if border is not None:
-            pygame.draw.rect(self.surface, border, rect, width=self.px(2), border_radius=r)
+            pygame.draw.rect(self.surface, border, rect, width=self.border_w, border_radius=r)
+
+    @property
+    def border_w(self) -> int:
+        return self.px(theme.BORDER_PX)
 
     def cover(self, rect: pygame.Rect, dim: bool = True) -> None:
         """Something opaque goes over ``rect``: buttons under it can no longer be touched."""
         self.buttons = [b for b in self.buttons if not b.rect.colliderect(rect)]
         if dim:
-            self.surface.blit(self._dim, rect.topleft, area=pygame.Rect(0, 0, rect.width, rect.height))
+            shade = self._dims.get(theme.DIM)
+            if shade is None:
+                shade = self._dims[theme.DIM] = pygame.Surface(self.size, pygame.SRCALPHA)
+                shade.fill(theme.DIM)
+            self.surface.blit(shade, rect.topleft, area=pygame.Rect(0, 0, rect.width, rect.height))
+
+    def label_width(self, key: str, text: str, max_lines: int = 2) -> int:
+        """The narrowest width at which ``text`` wraps into ``max_lines`` lines without breaking a word."""
+        widths = [self.width_of(key, w) for w in text.split()]
+        if not widths:
+            return 0
+        space = self.width_of(key, " ")
+        lo, hi = max(widths), sum(widths) + space * (len(widths) - 1)
+
+        def lines(width: int) -> int:
+            n, cur = 1, -space
+            for w in widths:
+                if cur + space + w > width:
+                    n, cur = n + 1, w
+                else:
+                    cur += space + w
+            return n
+
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if lines(mid) <= max_lines:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    def _label_lines(self, font: str, height: int) -> int:
+        """How many lines of ``font`` a button ``height`` pixels tall has room for (one or two)."""
+        return max(1, min(2, (height - 2 * self.px(6, 3)) // self.line_h(font)))
+
+    def button_width(self, label: str, font: str = "button", icon: bool = False, height: int | None = None) -> int:
+        """How wide a button (``height``, else ``m.button_h`` tall) must be to show ``label`` with its words whole."""
+        height = self.m.button_h if height is None else height
+        need = self.label_width(font, label, self._label_lines(font, height)) + 2 * self.px(12, 6) + self.px(4)
+        if icon:
+            need += self._icon_side(height) + self.m.gap
+        return max(theme.MIN_TOUCH_PX, need)
+
+    def _icon_side(self, height: int) -> int:
+        return max(self.px(24, 16), (height - 2 * self.px(6, 3)) * 3 // 5)
 
     # ------------------------------------------------------------------------------------------ buttons
-    _STYLES = {
-        # fill, border, ink, shadow
-        "primary": (theme.PRIMARY, None, theme.PRIMARY_INK, theme.PRIMARY_DARK),
-        "secondary": (theme.SECONDARY, theme.SECONDARY_BORDER, theme.INK, theme.SHADOW),
-        "danger": (theme.SECONDARY, theme.SECONDARY_BORDER, theme.DANGER, theme.SHADOW),
-        "selected": (theme.ACCENT, None, theme.ACCENT_INK, None),
-        "header": (theme.HEADER_BUTTON, None, theme.HEADER_INK, None),
-        "staff": (theme.STAFF_ACCENT, None, theme.INK, None),
-        "staff_header": (theme.STAFF_BUTTON, None, theme.HEADER_INK, None),
-        "disabled": (theme.DISABLED, None, theme.DISABLED_INK, None),
-    }
-
     def button(self, rect: pygame.Rect, label: str | None, kind: str, action: str, arg: str | None = None,
                style: str = "secondary", font: str = "button",
                icon: Callable[[pygame.Surface, pygame.Rect, theme.Color], None] | None = None,
                face: pygame.Rect | None = None) -> Button | None:
         """Draw a button and register it (a ``disabled`` one is drawn but cannot be touched).
 
-        ``face`` is the drawn shape when it is smaller than the touch area ``rect`` (header controls).
+        ``face`` is the drawn shape when it is smaller than the touch area ``rect`` (header controls). With both an
+        icon and a label the icon stands left of the words; an icon alone fills the button.
         """
-        fill, border, ink, shadow = self._STYLES[style]
+        fill, border, ink, shadow = theme.style(style)
         shape = face or rect
         radius = min(self.m.radius, shape.height // 2)
         if shadow is not None:
             pygame.draw.rect(self.surface, shadow, shape.move(0, self.px(3)), border_radius=radius)
         pygame.draw.rect(self.surface, fill, shape, border_radius=radius)
         if border is not None:
-            pygame.draw.rect(self.surface, border, shape, width=self.px(2), border_radius=radius)
+            pygame.draw.rect(self.surface, border, shape, width=self.border_w, border_radius=radius)
         inner = shape.inflate(-2 * self.px(12, 6), -2 * self.px(6, 3))
-        if icon is not None:
-            icon(self.surface, inner if label else shape, ink)
-        if label:
+        if icon is not None and label:
+            side = self._icon_side(shape.height)
+            room = inner.width - side - self.m.gap
+            words = self.width_of(font, label)
+            if words > room:   # on as many lines as the height allows, words whole where the width allows
+                words = min(room, self.label_width(font, label, self._label_lines(font, shape.height)))
+            x = inner.x + max(0, (inner.width - side - self.m.gap - words) // 2)
+            # Icons are drawn as for a square button of this height: the slot holds what they draw.
+            frame = pygame.Rect(0, 0, shape.height, shape.height)
+            frame.center = (x + side // 2, shape.centery)
+            icon(self.surface, frame, ink)
+            inner = pygame.Rect(x + side + self.m.gap, inner.y, inner.right - x - side - self.m.gap, inner.height)
+            self.paragraph(label, font, ink, inner, 2, align="left", valign="center")
+        elif icon is not None:
+            icon(self.surface, shape, ink)
+        elif label:
             self.paragraph(label, font, ink, inner, 2, align="center", valign="center")
         if style == "disabled":
             return None
@@ -342,6 +411,22 @@ def split_h(rect: pygame.Rect, n: int, gap: int) -> list[pygame.Rect]:
         x0 = rect.x + round(i * (w + gap))
         x1 = rect.x + round(i * (w + gap) + w)
         out.append(pygame.Rect(x0, rect.y, x1 - x0, rect.height))
+    return out
+
+
+def split_by_need(rect: pygame.Rect, needs: Sequence[int], gap: int) -> list[pygame.Rect]:
+    """Columns filling ``rect``: equal while every one gets its need, else each its need plus a fair share."""
+    n = len(needs)
+    if n == 0:
+        return []
+    if max(needs) * n + gap * (n - 1) <= rect.width:
+        return split_h(rect, n, gap)
+    extra = max(0, rect.width - sum(needs) - gap * (n - 1)) // n
+    out, x = [], rect.x
+    for i, need in enumerate(needs):
+        w = rect.right - x if i == n - 1 else need + extra
+        out.append(pygame.Rect(x, rect.y, w, rect.height))
+        x += w + gap
     return out
 
 

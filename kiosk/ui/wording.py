@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from kiosk.domain.money import format_amount
 from kiosk.lane import interventions as iv_
+from kiosk.lane.interventions import RESCAN_AUDIT
 from kiosk.lane.state import BAGGING, DEPOSIT, ITEM, VOUCHER, Intervention, LaneState, Line, Notice, Transaction
-from kiosk.ui.i18n import tr
+from kiosk.ui.i18n import has, tr
 from kiosk.ui.theme import ERROR, INFO, WARN
 
 #: Names of the positional arguments of notices (``Notice.args``), for the ``{name}`` placeholders.
@@ -141,3 +142,42 @@ def prompt(state: LaneState, lang: str) -> tuple[str, tuple]:
 def attendant_lang(state: LaneState) -> str:
     """Attendants read the store's language, whatever the shopper chose."""
     return state.settings.default_lang
+
+
+#: The prompt that offers the shopper the "own bag" button (the touch action the welcome screen sends too).
+OWN_BAG = "own_bag"
+
+
+def intervention_item(state: LaneState, iv: Intervention, lang: str) -> str:
+    """The name of the item an intervention is about, in ``lang`` when its basket line is known ("" if none)."""
+    txn = state.txn
+    if iv.line is not None and txn is not None:
+        line = txn.line(iv.line)
+        if line is not None and line.item is not None:
+            return item_name(line, lang)
+    return iv.item
+
+
+def shopper_title(iv: Intervention, lang: str) -> str:
+    """The heading the shopper reads: the specific prompt's when there is one, else the kind's."""
+    if iv.prompt and has(lang, f"iv.prompt.{iv.prompt}.title"):
+        return tr(lang, f"iv.prompt.{iv.prompt}.title")
+    return intervention_title(iv, lang)
+
+
+def shopper_text(iv: Intervention, lang: str, item: str = "") -> str:
+    """The instruction the shopper reads: the specific prompt's (naming ``item`` when it helps), else the kind's."""
+    if iv.prompt:
+        base = f"iv.prompt.{iv.prompt}"
+        if item and has(lang, f"{base}.text_item"):
+            return tr(lang, f"{base}.text_item", item=item)
+        if has(lang, f"{base}.text"):
+            if iv.prompt == OWN_BAG:
+                return tr(lang, f"{base}.text", button=tr(lang, f"{base}.button"))
+            return tr(lang, f"{base}.text")
+    return intervention_text(iv, lang)
+
+
+def status_text(iv: Intervention, lang: str) -> str:
+    """What the shopper reads under the instruction once an attendant is called."""
+    return tr(lang, "iv.rescan_audit.status") if iv.kind == RESCAN_AUDIT else tr(lang, "help_on_the_way")
