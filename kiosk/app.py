@@ -51,6 +51,8 @@ Type a barcode and Enter to scan it. Commands:
   :start  :pay  :cancel  :help  :void          shopper actions (:touch ACTION [ARG] for any other)
   :lang de|en|nl   :receipt paper|ereceipt|none  :done
   :place GRAMS     :remove GRAMS                 put something on / take it off the bagging scale
+  :produce GRAMS                                 put something on the produce scale (0: take it all off)
+  :choose SKU [GRAMS]                            choose an article without a barcode (weighed: with grams)
   :pin PIN         :cmd COMMAND [LINE]           attendant sign-in and command (approve, verify_age, void_line ...)
   :card approve|decline|fail|abort              the next payment's outcome
   :state           :quit
@@ -301,6 +303,21 @@ class LaneApp:
         elif word in ("place", "remove") and arg:
             grams = float(arg)
             self._place(grams if word == "place" else -grams)
+        elif word == "produce" and arg:
+            model = self.devices.produce_model
+            if model is None:
+                print("the produce scale is not simulated", flush=True)
+            else:
+                now = time.monotonic()
+                if model.load_g > 0:
+                    model.remove(now, model.load_g)
+                if float(arg) > 0:
+                    model.place(now, float(arg))
+        elif word == "choose" and arg:
+            try:
+                self.execute(lane.choose(arg, float(rest[1]) if len(rest) > 1 else None))
+            except (LookupError, ValueError) as exc:
+                print(exc, flush=True)
         elif word == "pin" and arg:
             ok, effects = lane.sign_in_pin(arg)
             self.execute(effects)
@@ -367,18 +384,20 @@ class LaneApp:
 
     async def main(self, exit_after: float | None = None) -> int:
         import pygame
-        from kiosk.ui.screen import WITH_ACCESS, LaneScreen, UiLocal
+        from kiosk.ui.screen import WITH_ACCESS, LaneScreen, UiLocal, hit
 
         pygame.display.init()
         pygame.font.init()
         flags = pygame.FULLSCREEN if self.fullscreen else 0
         surface = pygame.display.set_mode(self.size, flags)
         pygame.display.set_caption(f"Self-checkout {self.config.lane_id}")
+        log.info("display: SDL video driver %s, %dx%d %s", pygame.display.get_driver(), *surface.get_size(),
+                 "full screen" if self.fullscreen else "window")
         if self.fullscreen:
             pygame.mouse.set_visible(False)
         self.size = surface.get_size()
         screen = LaneScreen(self.size)
-        local = self.local = UiLocal()
+        local = self.local = UiLocal(lookup_source=self.lookup_catalog())
         buttons: list = []
         loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
@@ -398,15 +417,14 @@ class LaneApp:
             for ev in pygame.event.get():
                 if ev.type == pygame.QUIT and not self.fullscreen:
                     self.running = False
-                elif ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
-                    hit = screen.hit(buttons, ev.pos)
-                    if hit is not None:
-                        self._on_button(hit, local)
+                elif ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1 and not getattr(ev, "touch", False):
+                    pressed = hit(buttons, ev.pos)     # (a click SDL made from a touch: its FINGERDOWN counts)
+                    if pressed is not None:
+                        self._on_button(pressed, local)
                 elif ev.type == pygame.FINGERDOWN:
-                    pos = (int(ev.x * self.size[0]), int(ev.y * self.size[1]))
-                    hit = screen.hit(buttons, pos)
-                    if hit is not None:
-                        self._on_button(hit, local)
+                    pressed = hit(buttons, (int(ev.x * self.size[0]), int(ev.y * self.size[1])))
+                    if pressed is not None:
+                        self._on_button(pressed, local)
                 elif ev.type == pygame.KEYDOWN:
                     self._on_key(ev, pygame)
             while not self._inputs.empty():
@@ -427,6 +445,7 @@ class LaneApp:
             tick = int(time.time()) if state.mode == "receipt" or state.idle_stage == 1 else 0
             if local.access_open and state.mode not in WITH_ACCESS:
                 local.access_open = False
+            self.follow_lookup(local)
             key = (id(state), _local_key(local), tick)
             if self.dirty or key != self._last_screen_key:
                 surface.fill((0, 0, 0))
@@ -461,7 +480,7 @@ class LaneApp:
             self._frame_log.close()
         if self.speaker is not None:
             self.speaker.close()
-        pygame.quit()
+        pygame.display.quit()       # fonts stay loaded: the UI caches them for the process
         return 0
 
     def _on_button(self, button, local) -> None:
@@ -509,6 +528,78 @@ class LaneApp:
             local.selected_line = int(arg)
         elif action == "access_panel":
             local.access_open = arg == "1"
+        elif action.startswith("lookup_"):
+            self._on_lookup(action, arg, local)
+
+    # ------------------------------------------------------------------------------------------------ look-up
+
+    def lookup_catalog(self):
+        """The catalog as the look-up screen reads it (cached); pictures are relative to the catalog file's folder."""
+        from kiosk.ui.lookup import LookupCatalog
+        seed = getattr(self.config, "catalog_seed", None)
+        image_dir = Path(seed).parent if seed else Path(self.config.catalog_db).parent
+        return LookupCatalog(self.lane.catalog, image_dir)
+
+    def follow_lookup(self, local) -> None:
+        """Keep the look-up's view of the lane current: closed off the scanning screens, the produce scale's weight."""
+        if not local.lookup_open:
+            return
+        if self.lane.state.mode not in ("scanning", "bagging"):
+            self._close_lookup(local)
+            return
+        reading = self.devices.produce_weight()
+        local.produce = None if reading is None else (int(round(reading.grams)), reading.stable)
+
+    def _close_lookup(self, local) -> None:
+        local.lookup_open, local.lookup_query, local.lookup_item, local.lookup_page = False, None, None, 0
+        local.produce = None
+
+    def _on_lookup(self, action: str, arg: str | None, local) -> None:
+        """The look-up's buttons (kiosk/ui/lookup.py); the final choice goes to ``LaneRuntime.choose``."""
+        if action == "lookup_open":
+            if arg == "1":
+                self._close_lookup(local)
+                local.lookup_open, local.access_open = True, False
+                self.follow_lookup(local)
+            else:
+                self._close_lookup(local)
+        elif action == "lookup_category" and arg is not None:
+            local.lookup_category, local.lookup_page, local.lookup_query = arg, 0, None
+        elif action == "lookup_search":
+            local.lookup_query, local.lookup_page = ("" if arg == "1" else None), 0
+        elif action == "lookup_key" and arg and local.lookup_query is not None:
+            from kiosk.ui.lookup import MAX_QUERY
+            if len(local.lookup_query) < MAX_QUERY and (arg != " " or local.lookup_query.strip()):
+                local.lookup_query += arg
+                local.lookup_page = 0
+        elif action == "lookup_backspace" and local.lookup_query:
+            local.lookup_query, local.lookup_page = local.lookup_query[:-1], 0
+        elif action == "lookup_clear" and local.lookup_query is not None:
+            local.lookup_query, local.lookup_page = "", 0
+        elif action == "lookup_page" and arg is not None and arg.lstrip("-").isdigit():
+            local.lookup_page = max(0, int(arg))
+        elif action == "lookup_item" and arg:
+            local.lookup_item = arg
+        elif action == "lookup_back":
+            local.lookup_item = None
+        elif action == "lookup_choose" and arg:
+            self._choose(arg, None, local)
+        elif action == "lookup_confirm" and arg:
+            reading = self.devices.produce_weight()
+            if reading is None or not reading.stable or not reading.stable_g or reading.stable_g <= 0:
+                log.info("look-up: %s not confirmed, the produce scale is %s", arg,
+                         "missing" if reading is None else "not at rest with a load")
+                return
+            self._choose(arg, reading.stable_g, local)
+
+    def _choose(self, sku: str, grams: float | None, local) -> None:
+        try:
+            effects = self.lane.choose(sku, grams)
+        except (LookupError, ValueError) as exc:
+            log.warning("look-up: %s", exc)
+            return
+        self._close_lookup(local)
+        self.execute(effects)
 
     def _on_key(self, ev, pygame) -> None:
         """A keyboard is a HID wedge scanner in the demo: characters then Enter. F-keys drive the simulators."""
@@ -708,10 +799,11 @@ def run_demo(args) -> int:
 def run_lane(args) -> int:
     """The lane with the devices of its config (field drivers, or simulators where the config says ``sim:``)."""
     config = load(find_config(args.config))
-    payment = config.devices.get("payment", "sim:")
-    if not payment.startswith("sim:"):
-        raise ConfigError(f"{config.path}: devices.payment = {payment!r}: this version has no card-terminal driver "
-                          f"yet (ZVT); use \"sim:\"")
+    if not args.headless and not _display_available():
+        # A lane never falls back to headless by itself: a blank screen at a checkout must be a clear error.
+        raise ConfigError("no display: SDL could not open X11, Wayland or KMS/DRM. On a Raspberry Pi without X, use "
+                          "Debian's python3-pygame (its SDL2 has KMS/DRM; the pygame wheel from PyPI has not) and "
+                          "put the kiosk user in the video, render and input groups; or run with --headless")
     args.script = None
     args.speed = 1.0
     args.exit_after = None

@@ -23,7 +23,8 @@ from kiosk.lane.settings import ROLE_ORDER, Settings
 DEFAULT_PATHS = ("/etc/kiosk/kiosk.toml",)
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "lane.toml"
 
-DEVICE_FAMILIES = ("scanner", "scale", "printer", "payment", "camera", "light")
+#: ``produce`` is the optional produce scale of the look-up screen (a scale URL, like ``scale``).
+DEVICE_FAMILIES = ("scanner", "scale", "printer", "payment", "camera", "light", "produce")
 
 
 class ConfigError(ValueError):

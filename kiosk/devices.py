@@ -6,6 +6,11 @@ scan, a settled weight, a device going away or coming back. The other direction,
 or a lamp colour, is carried out here, slow work (printing, a camera still) on worker threads whose outcome comes back
 through the same inbox.
 
+The produce scale of the look-up screen (``produce`` in the config, a scale URL) is opened the same way but is not
+lane input: its readings never reach the bagging-area model. The app reads its live weight and its last STABLE
+weight (:meth:`LaneDevices.produce_weight`) to price a weighed article the shopper chose. Without one (not configured,
+or it cannot be opened) weighed articles cannot be chosen and the lane keeps selling everything else.
+
 A device that cannot be opened does not stop the lane: it is reported to the lane as down (the lane shows "out of
 service" or calls an attendant, as its rules say) and opened again every few seconds until it works. Nothing falls
 back to a simulator: ``sim:`` in the config is the only way to get one.
@@ -30,6 +35,7 @@ from kiosk.payment.terminals import ZvtCardTerminal
 log = logging.getLogger("kiosk.devices")
 
 HAL_FAMILIES = ("scanner", "scale", "printer", "camera", "light", "payment")
+PRODUCE = "produce"
 RETRY_S = 5.0
 
 
@@ -43,8 +49,18 @@ class Done:
     data: Any = None
 
 
+@dataclass(frozen=True)
+class ProduceWeight:
+    """What the produce scale shows: the live net weight, whether it is at rest, and the last settled weight."""
+    grams: float
+    stable: bool
+    stable_g: float | None      # the last STABLE weight, None while the platform moves
+
+
 def device_options(config: LaneConfig, family: str) -> dict[str, Any]:
     """Options the lane gives a driver besides its URL: where its persistent data lives."""
+    if family == PRODUCE:
+        return {"calibration_path": str(config.data_dir / "produce-calibration.json")}
     if family == "scale":
         return {"calibration_path": str(config.data_dir / "scale-calibration.json")}
     if family == "printer":
@@ -65,6 +81,8 @@ class LaneDevices:
         self.stills = config.stills_dir
         self._closed = False
         self._holding_zero = False
+        self.produce: Device | None = None       # the produce scale (a hal scale), when configured and open
+        self._produce_stable: float | None = None
 
     # ------------------------------------------------------------------------------------------------- open
 
@@ -73,6 +91,55 @@ class LaneDevices:
         for family in HAL_FAMILIES:
             if family in urls:
                 self._open(family)
+        if PRODUCE in urls:
+            self._open_produce()
+
+    def _open_produce(self) -> bool:
+        """Open the produce scale; a failure is logged and retried, never a lane fault (only weighing needs it)."""
+        url = self.config.devices[PRODUCE]
+        try:
+            device = open_device("scale", url, self._produce_listener, name=f"produce scale {url}",
+                                 **device_options(self.config, PRODUCE))
+        except (HalError, OSError) as exc:
+            message = str(exc)
+            if self.failures.get(PRODUCE) != message:
+                log.error("produce scale %s cannot be opened: %s", url, message)
+            self.failures[PRODUCE] = message
+            self._next_retry[PRODUCE] = time.monotonic() + RETRY_S
+            return False
+        self.failures.pop(PRODUCE, None)
+        self.produce = device
+        self._produce_stable = None
+        log.info("produce scale: %s (%s)", url, device.status)
+        return True
+
+    def _produce_listener(self, event: object) -> None:
+        """From the produce scale's thread: keep its last settled weight, and wake the loop to redraw."""
+        if isinstance(event, hev.WeightEvent):
+            self._produce_stable = round(event.grams, 1) if event.kind == hev.STABLE else None
+        if self.wake is not None:
+            try:
+                self.wake()
+            except RuntimeError:
+                pass
+
+    def produce_weight(self) -> ProduceWeight | None:
+        """The produce scale's reading now (None without a produce scale); grams below zero read as 0."""
+        device = self.produce
+        if device is None:
+            return None
+        reading = device.weight() if hasattr(device, "weight") else None
+        stable_g = self._produce_stable
+        if reading is None:
+            return ProduceWeight(0.0, False, None)
+        grams = max(0.0, round(reading.grams, 1))
+        return ProduceWeight(grams, bool(reading.stable) and stable_g is not None, stable_g)
+
+    @property
+    def produce_model(self):
+        """The simulated produce scale's platform (None unless ``produce`` is ``sim:``)."""
+        device = self.produce
+        return None if device is None else getattr(getattr(device, "simulator", None), "model", None)
 
     def _open(self, family: str) -> bool:
         url = self.config.devices[family]
@@ -96,7 +163,9 @@ class LaneDevices:
         """Try again to open the devices that failed (called from the lane's loop)."""
         now = time.monotonic() if now is None else now
         for family in list(self.failures):
-            if family in HAL_FAMILIES and now >= self._next_retry.get(family, 0.0):
+            if family == PRODUCE and now >= self._next_retry.get(family, 0.0):
+                self._open_produce()
+            elif family in HAL_FAMILIES and now >= self._next_retry.get(family, 0.0):
                 if self._open(family):
                     self._report((family, hev.StatusUpdate(family, self.config.devices[family], hev.ONLINE)))
 
@@ -137,6 +206,12 @@ class LaneDevices:
             except Exception:        # closing must reach every device
                 log.exception("closing %s failed", family)
         self.devices.clear()
+        if self.produce is not None:
+            try:
+                self.produce.close()
+            except Exception:
+                log.exception("closing the produce scale failed")
+            self.produce = None
 
     # ------------------------------------------------------------------------------------- device -> lane
 

@@ -20,7 +20,7 @@ from hal import events as hev
 from hal.errors import HalError
 from hal.registry import open_device
 from kiosk.config import LaneConfig
-from kiosk.devices import HAL_FAMILIES, device_options
+from kiosk.devices import HAL_FAMILIES, PRODUCE, device_options
 
 TEST_CODE = "4006381333931"
 
@@ -159,13 +159,13 @@ def check_light(device) -> Check:
 def run(config: LaneConfig, *, scan_wait_s: float = 0.0, print_test: bool = False,
         families: tuple[str, ...] | None = None, say: Callable[[str], None] = print) -> list[Check]:
     checks: list[Check] = []
-    for family in HAL_FAMILIES:
+    for family in HAL_FAMILIES + (PRODUCE,):
         url = config.devices.get(family)
         if url is None or (families and family not in families):
             continue
         events: queue.SimpleQueue = queue.SimpleQueue()
         try:
-            device = open_device(family, url, events.put, name=f"{family} {url}",
+            device = open_device("scale" if family == PRODUCE else family, url, events.put, name=f"{family} {url}",
                                  **device_options(config, family))
         except (HalError, OSError) as exc:
             checks.append(Check(family, url, False, f"cannot be opened: {exc}"))
@@ -173,8 +173,9 @@ def run(config: LaneConfig, *, scan_wait_s: float = 0.0, print_test: bool = Fals
         try:
             if family == "scanner":
                 check = check_scanner(device, events, scan_wait_s, say)
-            elif family == "scale":
+            elif family in ("scale", PRODUCE):
                 check = check_scale(device, events)
+                check.family = family
             elif family == "printer":
                 check = check_printer(device, print_test)
             elif family == "camera":

@@ -19,7 +19,8 @@ from typing import Callable, Protocol
 from kiosk import __version__
 from kiosk.attendants import Attendants
 from kiosk.config import LaneConfig
-from kiosk.domain.barcodes import classify
+from kiosk.domain.barcodes import (InstoreLayout, classify, gtin_check_digit, price_check_digit_4,
+                                   price_check_digit_5)
 from kiosk.domain.codes import GtinCode, InstoreCode, OtherCode
 from kiosk.domain.item import Item
 from kiosk.journal import Journal, Recovery
@@ -52,6 +53,39 @@ def lookup(catalog: ItemLookup, code) -> Item | None:
         if item is None and code.article.lstrip("0") != code.article:
             item = catalog.lookup_plu(code.article.lstrip("0") or "0")
         return item
+    return None
+
+
+def weight_label(layouts: tuple[InstoreLayout, ...], plu: str, grams: int) -> InstoreCode | None:
+    """The in-store weight label a counter scale would print for ``grams`` of the article ``plu``.
+
+    The first weight layout of the store whose article and value digits hold them is filled in (check digits
+    computed) and read back through :func:`classify` with all of the store's layouts, so the code is exactly what a
+    scanned label would give. ``None`` when no layout holds this PLU or weight (a five-digit PLU in a four-digit
+    article field, say).
+    """
+    if not plu.isdigit() or grams <= 0:
+        return None
+    for layout in layouts:
+        if layout.kind != "weight" or layout._article is None or layout._value is None:
+            continue
+        a0, a1 = layout._article
+        v0, v1 = layout._value
+        if len(plu) > a1 - a0 or grams >= 10 ** (v1 - v0):
+            continue
+        value = str(grams).zfill(v1 - v0)
+        digits = list(layout.template)
+        digits[a0:a1] = plu.zfill(a1 - a0)
+        digits[v0:v1] = value
+        if layout._k >= 0:
+            digits[layout._k] = str(price_check_digit_5(value) if len(value) == 5 else price_check_digit_4(value))
+        digits = ["0" if ch == "X" else ch for ch in digits[:-1]]
+        payload = "".join(digits)
+        code = payload + str(gtin_check_digit(payload))
+        read = classify(code, None, layouts)
+        if isinstance(read, InstoreCode) and read.kind == "weight" and read.value == grams \
+                and read.article.lstrip("0") == plu.lstrip("0"):
+            return read
     return None
 
 
@@ -147,6 +181,39 @@ class LaneRuntime:
             cat = self.weights.category(item.category)
         # The raw text is kept for the journal, but bounded: a stuck scanner must not fill the disk.
         return self.submit(Scanned(t, raw[:256], code, item, source, learned, cat))
+
+    def choose(self, sku: str, grams: int | float | None = None) -> list:
+        """An article chosen on the look-up screen (produce, bakery: no barcode of its own).
+
+        Journals the same :class:`Scanned` event a scanned code would give, with ``source="lookup"``: a weighed
+        article with the produce scale's ``grams`` as an in-store weight label built from its PLU (the reducer
+        prices it from the label and the bagging area expects that weight), a per-piece article with its own code
+        (its GTIN, else its PLU as an in-store article number), quantity one. ``LookupError`` for an unknown article,
+        ``ValueError`` for a weighed one without a positive weight.
+        """
+        get = getattr(self.catalog, "get", None)
+        item = get(sku) if get is not None else None
+        if item is None:
+            raise LookupError(f"no article {sku!r} in the catalog")
+        code: GtinCode | InstoreCode
+        if item.weighed:
+            if grams is None or round(float(grams)) <= 0:
+                raise ValueError(f"{sku} is sold by weight: it needs a weight from the produce scale")
+            g = int(round(float(grams)))
+            label = weight_label(self.config.layouts, item.plu or "", g)
+            if label is not None:
+                code, raw = label, label.code
+            else:        # no layout of the store holds this PLU: the same meaning, without printed digits
+                raw = f"{item.plu or item.sku}*{g}g"
+                code = InstoreCode(code=raw, article=item.plu or item.sku, kind="weight", value=g)
+        elif item.gtins:
+            code, raw = GtinCode(item.gtins[0]), item.gtins[0]
+        else:
+            raw = item.plu or item.sku
+            code = InstoreCode(code=raw, article=raw, kind="article", value=None)
+        learned = self.weights.article(item.sku)
+        cat = self.weights.category(item.category)
+        return self.submit(Scanned(self.clock(), raw, code, item, "lookup", learned, cat))
 
     def touch(self, action: str, arg: str | None = None) -> list:
         return self.submit(Touched(self.clock(), action, arg))

@@ -60,10 +60,10 @@ def test_doctor_passes_on_the_demo_lane_and_prints_a_test_receipt(tmp_path):
     report = json.loads(r.stdout)
     assert report["ok"] is True
     by = {d["family"]: d for d in report["devices"]}
-    assert set(by) == {"scanner", "scale", "printer", "camera", "light", "payment"}
+    assert set(by) == {"scanner", "scale", "produce", "printer", "camera", "light", "payment"}
     assert by["scanner"]["details"]["data"] == "4006381333931"
     assert by["printer"]["details"]["test_print"] == "printed"
-    assert by["scale"]["details"]["calibrated"] is True
+    assert by["scale"]["details"]["calibrated"] is True and by["produce"]["ok"] is True
     assert by["payment"]["details"]["status"] == 0 and by["payment"]["details"]["terminal_id"]
 
 

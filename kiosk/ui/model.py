@@ -2,13 +2,15 @@
 
 A :class:`Button` is the answer to "what is under the finger": ``touch`` buttons become ``Touched(action, arg)``
 events for the reducer, ``attendant`` buttons become ``AttendantCommand`` events, ``ui`` buttons only change
-:class:`UiLocal` (typing a PIN, scrolling, opening the attendant menu or the accessibility panel).
+:class:`UiLocal` (typing a PIN, scrolling, opening the attendant menu, the accessibility panel or the look-up of
+articles without a barcode).
 :mod:`kiosk.ui.screen` re-exports both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pygame
 
@@ -38,3 +40,11 @@ class UiLocal:
     terminal_prompt: dict[str, str] | None = None  # the card terminal's current prompt, by language (de, en, nl)
     ereceipt_url: str | None = None  # the e-receipt's address, shown as a QR code when the shopper chose it
     access_open: bool = False        # the shopper's accessibility panel is shown (welcome and scanning screens)
+    # The look-up of articles without a barcode (produce, bakery), drawn over the scanning screen.
+    lookup_open: bool = False
+    lookup_category: str | None = None  # the category shown (None: the first one)
+    lookup_query: str | None = None     # the search text while the search keyboard is shown (None: browsing)
+    lookup_page: int = 0                # page of the article grid (or of the search results)
+    lookup_item: str | None = None      # a weighed article (sku) waiting on the produce scale
+    produce: tuple[int, bool] | None = None  # the produce scale now: (grams, at rest); None: there is none
+    lookup_source: Any = None           # kiosk.ui.lookup.LookupCatalog: the catalog as the look-up reads it

@@ -19,7 +19,13 @@ Buttons the application loop handles itself (kind ``ui``):
 ``menu_scroll_down``   ``UiLocal.menu_scroll = int(arg)``
 ``select_line``        ``UiLocal.selected_line = int(arg)``
 ``access_panel``       ``UiLocal.access_open = arg == "1"`` (the shopper's accessibility panel)
+``lookup_*``           the look-up of articles without a barcode (:mod:`kiosk.ui.lookup` lists them); all change
+                       ``UiLocal`` only, except ``lookup_choose`` and ``lookup_confirm``: the shopper's final choice,
+                       which the loop hands to ``LaneRuntime.choose``
 =====================  =====================================================================================
+
+The look-up (``UiLocal.lookup_open``) is drawn over the scanning and bagging screens, under the accessibility panel,
+the idle prompt and the attendant's layers; a blocking intervention hides it (the shopper must deal with that first).
 
 ``touch`` buttons become ``Touched(action, arg)``. ``attendant`` buttons become ``AttendantCommand(command=action)``
 with ``intervention=int(arg)`` for approve / verify_age / reject_age and ``line=int(arg)`` for void_line.
@@ -37,14 +43,14 @@ import pygame
 
 from kiosk.lane.state import (BAGGING, CONTRAST, LARGE_TEXT, OUT_OF_SERVICE, PAYMENT, RECEIPT, SCANNING, THANK_YOU,
                               WELCOME, LaneState)
-from kiosk.ui import attendant, chrome, closed, finish, overlays, payment, selling, theme, welcome
+from kiosk.ui import attendant, chrome, closed, finish, lookup, overlays, payment, selling, theme, welcome
 from kiosk.ui.i18n import LANGUAGES
 from kiosk.ui.model import ATTENDANT, TOUCH, UI, Button, UiLocal
 from kiosk.ui.widgets import Canvas, fit_text, wrap_text
 from kiosk.ui.wording import shown_interventions
 
-__all__ = ["ATTENDANT", "TOUCH", "UI", "WITH_ACCESS", "Button", "LaneScreen", "UiLocal", "access_panel_shown",
-           "fit_text", "hit", "wrap_text"]
+__all__ = ["ATTENDANT", "TOUCH", "UI", "WITH_ACCESS", "WITH_LOOKUP", "Button", "LaneScreen", "UiLocal",
+           "access_panel_shown", "fit_text", "hit", "lookup_shown", "wrap_text"]
 
 View = Callable[[Canvas, LaneState, UiLocal, str, float], pygame.Rect]
 
@@ -64,6 +70,9 @@ _WITH_BASKET = (SCANNING, BAGGING, PAYMENT)
 
 #: Screens with the accessibility button (bottom left), and so with the accessibility panel.
 WITH_ACCESS = (WELCOME, SCANNING, BAGGING)
+
+#: Screens the look-up of articles without a barcode is drawn over.
+WITH_LOOKUP = (SCANNING, BAGGING)
 
 
 class LaneScreen:
@@ -113,6 +122,8 @@ class LaneScreen:
             message_area = card_area
         # The idle prompt is drawn here, last of the shopper's layers, with its countdown and "more time".
         overlays.draw(c, state, lang, message_area)
+        if local.lookup_open and lookup_shown(state):
+            lookup.draw(c, state, local, lang)
         if local.access_open and access_panel_shown(state):
             chrome.access_panel(c, state, lang)
         if state.idle_stage == 1:
@@ -129,6 +140,12 @@ class LaneScreen:
 def access_panel_shown(state: LaneState) -> bool:
     """Whether an open accessibility panel is drawn: on its screens, unless a blocking intervention covers them."""
     return state.mode in WITH_ACCESS and shown_interventions(state)[0] is None and state.idle_stage != 1
+
+
+def lookup_shown(state: LaneState) -> bool:
+    """Whether an open look-up is drawn: over the scanning screen, unless a blocking intervention or the idle prompt
+    covers it."""
+    return state.mode in WITH_LOOKUP and shown_interventions(state)[0] is None and state.idle_stage != 1
 
 
 def hit(buttons: list[Button], pos: tuple[int, int]) -> Button | None:

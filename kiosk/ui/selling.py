@@ -3,7 +3,8 @@
 Layout (landscape): an instruction strip across the top (amber while an item is awaited in the bagging area), a
 notice strip under it when the lane has something to say; the basket list on the left with the accessibility button,
 Help, Void last item and Cancel under it (one row, or two when the words need it, as with large text); on the right
-the last item, the total and the big Pay button. The Pay button is always there: the reducer, not the screen, decides
+the last item, the total, "Item without barcode" (the look-up of produce and bakery, :mod:`kiosk.ui.lookup`) and the
+big Pay button. The Pay button is always there: the reducer, not the screen, decides
 whether paying is possible now and says why not with a notice.
 """
 
@@ -17,7 +18,7 @@ from kiosk.lane.state import BAGGING, VOUCHER, LaneState
 from kiosk.ui import chrome, icons, overlays, theme
 from kiosk.ui.basket import basket_panel
 from kiosk.ui.i18n import tr
-from kiosk.ui.model import TOUCH, UiLocal
+from kiosk.ui.model import TOUCH, UI, UiLocal
 from kiosk.ui.widgets import Canvas, split_by_need
 from kiosk.ui.wording import (deposit_of, deposit_total, items_label, line_detail, line_name, money, notice_text,
                               notice_tone, prompt)
@@ -32,6 +33,7 @@ class Layout:
     last: pygame.Rect
     totals: pygame.Rect
     pay: pygame.Rect
+    lookup: pygame.Rect
     buttons: dict[str, pygame.Rect]   # access, help, void_last, cancel
     access_labelled: bool             # the accessibility button has room for its words
 
@@ -93,11 +95,13 @@ def layout(c: Canvas, with_notice: bool, lang: str = "de", totals_words: tuple[s
     actions, buttons, labelled = _actions(c, lang, left)
     basket = pygame.Rect(left.x, left.y, left.width, actions.top - m.gap - left.y)
     pay = pygame.Rect(right.x, right.bottom - m.button_h, right.width, m.button_h)
+    lookup_h = max(theme.MIN_TOUCH_PX, min(m.button_h, c.line_h("button") * 2 + 2 * c.px(6, 3)))
+    lookup = pygame.Rect(right.x, pay.top - m.gap - lookup_h, right.width, lookup_h)
     split = _totals_split(c, totals_words, right.width - 2 * c.px(18, 10))
     totals_h = 2 * m.gap + c.line_h("small") * (2 if split else 1) + c.line_h("xl_b")
-    totals = pygame.Rect(right.x, pay.top - m.gap - totals_h, right.width, totals_h)
+    totals = pygame.Rect(right.x, lookup.top - m.gap - totals_h, right.width, totals_h)
     last = pygame.Rect(right.x, right.y, right.width, totals.top - m.gap - right.y)
-    return Layout(strip, notice, basket, actions, last, totals, pay, buttons, labelled)
+    return Layout(strip, notice, basket, actions, last, totals, pay, lookup, buttons, labelled)
 
 
 def last_item_card(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) -> None:
@@ -183,5 +187,6 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
     c.button(lay.buttons["help"], tr(lang, "action.help"), TOUCH, "help")
     c.button(lay.buttons["void_last"], tr(lang, "action.void_last"), TOUCH, "void_last")
     c.button(lay.buttons["cancel"], tr(lang, "action.cancel"), TOUCH, "cancel", style="danger")
+    c.button(lay.lookup, tr(lang, "lookup.open"), UI, "lookup_open", "1")
     c.button(lay.pay, tr(lang, "action.pay"), TOUCH, "pay", style="primary", font="xl_b")
     return pygame.Rect(lay.basket.x, lay.basket.bottom - reserve, lay.basket.width, reserve)
