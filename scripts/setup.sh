@@ -20,10 +20,15 @@ DEBIAN_PACKAGES=(
   "libusb-1.0-0:lib:libusb-1.0.so.0"   # pyusb, for USB receipt printers
   "espeak-ng:cmd:espeak-ng"            # speech output (read aloud) for shoppers who switch it on
 )
+# Debian packages of the development and test set (`setup dev`: ./run-tests and ./run-demo), same format; a lane
+# does not need them.
+DEV_DEBIAN_PACKAGES=(
+  "xvfb:cmd:Xvfb"                      # an X server without a screen: the shopper's journey in a real X11 window
+)
 
-missing_packages() {
+missing_packages() {   # args: the entries to check
   local entry pkg kind what
-  for entry in "${DEBIAN_PACKAGES[@]}"; do
+  for entry in "$@"; do
     IFS=: read -r pkg kind what <<<"$entry"
     case "$kind" in
       cmd)  command -v "$what" >/dev/null 2>&1 || echo "$pkg" ;;
@@ -34,9 +39,10 @@ missing_packages() {
   done
 }
 
-install_packages() {
-  local missing
-  missing=$(missing_packages | sort -u | tr '\n' ' ')
+install_packages() {   # arg: the Python extras being set up; "dev" adds DEV_DEBIAN_PACKAGES
+  local missing wanted=("${DEBIAN_PACKAGES[@]}")
+  [[ ",${1:-}," == *,dev,* ]] && wanted+=("${DEV_DEBIAN_PACKAGES[@]}")
+  missing=$(missing_packages "${wanted[@]}" | sort -u | tr '\n' ' ')
   [ -z "${missing// }" ] && return 0
   command -v apt-get >/dev/null 2>&1 || die "missing: $missing; this is not a Debian system, install them by hand"
   local sudo=""
@@ -50,7 +56,7 @@ install_packages() {
   # shellcheck disable=SC2086
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
     || die "could not install: $missing"
-  missing=$(missing_packages | sort -u | tr '\n' ' ')
+  missing=$(missing_packages "${wanted[@]}" | sort -u | tr '\n' ' ')
   [ -z "${missing// }" ] || die "still missing after installing: $missing"
 }
 
@@ -77,7 +83,7 @@ ensure_venv() {
 }
 
 setup() {
-  install_packages
+  install_packages "${1:-dev}"
   check_python
   ensure_venv "${1:-dev}"
 }

@@ -100,3 +100,13 @@ def test_the_readme_diagram_is_the_transition_table():
     block = re.search(r"```mermaid\n(.*?)```", readme, re.S)
     assert block, "README.md has a mermaid block"
     assert block.group(1).strip() == r.stdout.strip(), "regenerate it with `kiosk lane diagram`"
+
+
+def test_the_lane_without_a_display_stops_with_what_to_do_instead_of_running_blind():
+    import os
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["SDL_VIDEODRIVER"] = "dummy"
+    r = subprocess.run([sys.executable, "-m", "kiosk.cli", "run"], capture_output=True, text=True, env=env,
+                       timeout=60, cwd=ROOT)
+    assert r.returncode == 2
+    assert "no display" in r.stderr and "python3-pygame" in r.stderr and "--headless" in r.stderr
