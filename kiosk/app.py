@@ -798,7 +798,7 @@ def run_demo(args) -> int:
 
 def run_lane(args) -> int:
     """The lane with the devices of its config (field drivers, or simulators where the config says ``sim:``)."""
-    config = load(find_config(args.config))
+    load(find_config(args.config))          # a broken config stops here, before the display is probed
     if not args.headless and not _display_available():
         # A lane never falls back to headless by itself: a blank screen at a checkout must be a clear error.
         raise ConfigError("no display: SDL could not open X11, Wayland or KMS/DRM. On a Raspberry Pi without X, use "
