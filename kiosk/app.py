@@ -144,6 +144,8 @@ class LaneApp:
             self.dirty = True
             if isinstance(e, fx.Charge):
                 self._spawn(self._charge(e))
+            elif isinstance(e, fx.EndOfDay):
+                self._spawn(self._end_of_day(e))
             elif isinstance(e, fx.Print):
                 self._print(e)
             elif isinstance(e, fx.Light):
@@ -218,6 +220,39 @@ class LaneApp:
             terminal.script(outcome)
         except ValueError as exc:
             print(exc, flush=True)
+
+    async def _end_of_day(self, e: fx.EndOfDay) -> None:
+        """The card terminal's end of day (ZVT 06 50) an attendant asked for at the lane; its report is printed."""
+        from hal.errors import HalError
+        from kiosk.receipt.escpos import text_receipt
+        from kiosk.ui.i18n import tr
+        from kiosk.ui.wording import attendant_lang, money
+        lang = attendant_lang(self.lane.state)
+        terminal = self.devices.terminal
+        if terminal is None:
+            reason = self.devices.failures.get("payment", "no card terminal configured")
+            self._staff_message(tr(lang, "att.eod_failed", reason=reason))
+            return
+        try:
+            result = await asyncio.to_thread(terminal.device.end_of_day)
+        except (HalError, OSError, RuntimeError) as exc:
+            log.warning("end of day asked by %s failed: %s", e.attendant, exc)
+            self._staff_message(tr(lang, "att.eod_failed", reason=str(exc)))
+            return
+        if result.outcome != "approved":
+            log.warning("end of day asked by %s refused by the terminal: %s", e.attendant, result.message)
+            self._staff_message(tr(lang, "att.eod_failed", reason=result.message or result.outcome))
+            return
+        log.info("end of day asked by %s: done, total %.2f", e.attendant, result.amount_cents / 100)
+        self._staff_message(tr(lang, "att.eod_done", total=money(result.amount_cents, lang)))
+        if result.receipt_lines:
+            text = "\n".join(result.receipt_lines)
+            self.devices.print_receipt(e.job, text_receipt(text), text)
+
+    def _staff_message(self, text: str) -> None:
+        if self.local is not None:
+            self.local.staff_message = text
+        self.dirty = True
 
     def _show_prompt(self, prompt) -> None:
         """The terminal's prompt on the payment screen: texts by language, or one text for every language."""

@@ -67,6 +67,14 @@ class CommandRejected:
 
 
 @dataclass(frozen=True, slots=True)
+class EndOfDay:
+    """Close the card terminal's day (its totals go to the bank) and print its report, as ``attendant`` asked."""
+
+    job: str
+    attendant: str
+
+
+@dataclass(frozen=True, slots=True)
 class WeightObserved:
     """One unit of ``item`` was accepted in the bagging area at ``grams``: the shell's weight table learns it."""
 
@@ -80,5 +88,5 @@ class TransactionClosed:
     summary: TransactionSummary
 
 
-Effect = (Light | Alert | AlertCleared | Charge | Print | Sound | CommandRejected | WeightObserved
+Effect = (Light | Alert | AlertCleared | Charge | Print | Sound | CommandRejected | EndOfDay | WeightObserved
           | TransactionClosed)

@@ -715,6 +715,10 @@ def _on_command(state: LaneState, ev: AttendantCommand) -> tuple[LaneState, list
         # The printer prints each job id once (its ledger), so every reprint needs an id of its own.
         job = f"{state.lane_id}-{state.last_summary.number}-copy-{ev.command_id or format(ev.t, '.3f')}"
         return replace(state, print_pending=state.print_pending + (job,)), [fx.Print(job, state.last_summary, True)]
+    if cmd == "end_of_day":
+        if state.mode not in (WELCOME, THANK_YOU, OUT_OF_SERVICE):
+            return reject("transaction_open")
+        return state, [fx.EndOfDay(f"{state.lane_id}-eod-{ev.command_id or format(ev.t, '.3f')}", ev.attendant)]
     if not _in_transaction(state):
         return reject("no_transaction")
     txn = state.txn

@@ -19,7 +19,7 @@ import math
 import pygame
 
 from kiosk.lane import interventions as iv_
-from kiosk.lane.state import DEPOSIT, OUT_OF_SERVICE, Intervention, LaneState, Line
+from kiosk.lane.state import DEPOSIT, OUT_OF_SERVICE, THANK_YOU, WELCOME, Intervention, LaneState, Line
 from kiosk.ui import icons, theme
 from kiosk.ui.basket import scroll_column, shown_lines, window
 from kiosk.ui.i18n import has, tr
@@ -126,6 +126,8 @@ def _menu_commands(state: LaneState) -> list[str]:
         out += ["cancel", "suspend"]
     if state.last_summary is not None:
         out.append("reprint")
+    if state.mode in (WELCOME, THANK_YOU, OUT_OF_SERVICE):
+        out.append("end_of_day")
     out.append("open_lane" if (not state.in_service or state.mode == OUT_OF_SERVICE) else "close_lane")
     return [cmd for cmd in out if state.settings.may(role, cmd)]
 
@@ -398,6 +400,9 @@ def draw_menu(c: Canvas, state: LaneState, local: UiLocal, now: float) -> None:
         status_box.width -= dw + m.gap
     c.text(tr(lang, "sep").join(status), "small", theme.MUTED, status_box)
     y += sh + m.gap
+    if local.staff_message:       # the outcome of the last thing the lane did for the attendant (end of day)
+        c.text(local.staff_message, "small", theme.INK, pygame.Rect(m.pad, y, m.w - 2 * m.pad, sh))
+        y += sh + m.gap
 
     # Bottom bar: the lane-wide commands.
     commands = _menu_commands(state)
