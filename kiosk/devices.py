@@ -238,6 +238,8 @@ class LaneDevices:
             return []
         if isinstance(event, hev.ErrorEvent):
             log.warning("%s: %s", family, event.message)
+            if family == "scanner":      # a garbled, cut-off or over-long read: the shopper is asked to scan again
+                return lane.scan_unreadable(event.message)
             return []
         return []
 

@@ -21,7 +21,7 @@ from kiosk.attendants import Attendants
 from kiosk.config import LaneConfig
 from kiosk.domain.barcodes import (InstoreLayout, classify, gtin_check_digit, price_check_digit_4,
                                    price_check_digit_5)
-from kiosk.domain.codes import GtinCode, InstoreCode, OtherCode
+from kiosk.domain.codes import GtinCode, InstoreCode, OtherCode, ScanRejected
 from kiosk.domain.item import Item
 from kiosk.journal import Journal, Recovery
 from kiosk.weights import WeightBook
@@ -214,6 +214,10 @@ class LaneRuntime:
         learned = self.weights.article(item.sku)
         cat = self.weights.category(item.category)
         return self.submit(Scanned(self.clock(), raw, code, item, "lookup", learned, cat))
+
+    def scan_unreadable(self, message: str) -> list:
+        """The scanner read something it could not make into a code (the driver's message says what)."""
+        return self.submit(Scanned(self.clock(), "", ScanRejected("unreadable", message[:200]), None, "scanner"))
 
     def touch(self, action: str, arg: str | None = None) -> list:
         return self.submit(Touched(self.clock(), action, arg))

@@ -132,3 +132,22 @@ def test_a_device_that_cannot_be_opened_is_reported_and_retried(tmp_path, catalo
         assert "light" in devices.devices
     finally:
         devices.close_all()
+
+
+def test_a_garbled_read_on_the_scanners_wire_asks_the_shopper_to_scan_again(lane_on_sims):
+    app = lane_on_sims
+    devices, lane = app.devices, app.lane
+
+    async def story():
+        app.execute(lane.start())
+        app.execute(lane.touch("start"))
+        devices.simulator("scanner").write_raw(b"\x00\x1b\xff\xfe4021\r")   # line noise on the serial wire
+        assert await pump(app, lambda: lane.state.notice is not None)
+        assert lane.state.notice.key == "scan_again" and lane.state.mode == "scanning"
+        assert lane.state.txn is not None and not lane.state.txn.lines            # nothing was sold, nothing lost
+        (rejected,) = [e for _, e in lane.journal.events() if type(e).__name__ == "Scanned"]
+        assert rejected.code.reason == "unreadable" and rejected.source == "scanner"   # the driver's report
+        app._scan(MILK, "]E0")                                                      # the next read is fine
+        assert await pump(app, lambda: len(lane.state.txn.lines) == 1)
+
+    asyncio.run(story())

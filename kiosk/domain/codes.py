@@ -57,7 +57,8 @@ class OtherCode:
 class ScanRejected:
     """Input that is not a usable code. ``reason`` is a stable key for messages and statistics."""
 
-    reason: str              # "empty", "too_long", "control_characters", "check_digit", "price_check", "not_a_code"
+    reason: str              # "empty", "too_long", "control_characters", "check_digit", "price_check", "not_a_code",
+                             # "unreadable" (the scanner itself reported a garbled read)
     message: str             # a plain explanation for the journal and the technician (not shown to shoppers as is)
 
 
