@@ -20,6 +20,7 @@ import pytest
 
 from kiosk.config import load
 from kiosk.domain.codes import InstoreCode
+from kiosk.domain.item import Item
 from kiosk.domain.money import scale_price
 from kiosk.devices import LaneDevices
 from kiosk.journal import Journal
@@ -28,8 +29,9 @@ from kiosk.lane.state import CONTRAST, LARGE_TEXT
 from kiosk.runtime import LaneRuntime
 from kiosk.ui import theme
 from kiosk.ui.i18n import tr
-from kiosk.ui.lookup import LookupCatalog
+from kiosk.ui.lookup import LookupCatalog, _picture
 from kiosk.ui.screen import LaneScreen, UiLocal
+from kiosk.ui.widgets import Canvas
 from uikit import LANGS, SIZES, check_frame, journey
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,3 +286,23 @@ def test_without_a_produce_scale_a_weighed_article_cannot_be_confirmed(tmp_path,
         assert lane.state.txn.lines[-1].sku == ROLLS and not app.local.lookup_open
     finally:
         lane.journal.close()
+
+
+def test_catalog_pictures_are_scaled_cached_and_drawn_and_a_missing_or_broken_file_gives_none(tmp_path):
+    picture = pygame.Surface((40, 20))
+    picture.fill((200, 30, 30))                                   # a red picture, twice as wide as high
+    pygame.image.save(picture, str(tmp_path / "apple.png"))
+    (tmp_path / "broken.png").write_bytes(b"not a picture")
+    src = LookupCatalog(None, tmp_path)
+    apple = Item("P1", "Apfel", 299, 700, image="apple.png")
+    scaled = src.picture(apple, 100)
+    assert scaled is not None and scaled.get_size() == (100, 50)  # fitted into the square, aspect kept
+    assert src.picture(apple, 100) is scaled                       # cached: no file read per frame
+    assert src.picture(Item("P2", "Birne", 299, 700, image="broken.png"), 100) is None
+    assert src.picture(Item("P3", "Kiwi", 299, 700, image="missing.png"), 100) is None
+    assert src.picture(Item("P4", "Mango", 299, 700), 100) is None
+    canvas = pygame.Surface((200, 200))
+    c = Canvas((200, 200))
+    c.begin(canvas)
+    _picture(c, src, apple, pygame.Rect(0, 0, 200, 200))
+    assert canvas.get_at((100, 100))[:3] == (200, 30, 30)         # the picture itself, centred
