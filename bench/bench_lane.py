@@ -34,18 +34,10 @@ from kiosk.journal import Journal  # noqa: E402
 from kiosk.lane.events import WeightSettled  # noqa: E402
 from kiosk.lane.reducer import REDUCER_VERSION, initial_state, reduce  # noqa: E402
 from kiosk.runtime import LaneRuntime  # noqa: E402
+from benchkit import fmt_ms  # noqa: E402
 
 CONFIG = ROOT / "config" / "lane.toml"
 
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def fmt_ms(values: list[float]) -> str:
-    ms = [v * 1000 for v in values]
-    return f"p50 {statistics.median(ms):7.3f} ms   p99 {pct(ms, 99):7.3f} ms   max {max(ms):7.3f} ms   (n={len(ms)})"
 
 
 def make_catalog(path: Path, n: int) -> tuple[Catalog, list[str]]:

@@ -62,6 +62,7 @@ from kiosk.domain.item import Item  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
 from kiosk.lane.state import SCANNING, LaneState  # noqa: E402
 from kiosk.runtime import LaneRuntime  # noqa: E402
+from benchkit import fmt_ms, pct  # noqa: E402
 
 CONFIG = ROOT / "config" / "lane.toml"
 CATALOG_CSV = ROOT / "config" / "catalog.csv"
@@ -70,15 +71,6 @@ WARMUP_FRAMES = 10
 STARTUP_S = 2.0
 BASKET_LINES = 100
 
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def fmt_ms(values: list[float]) -> str:
-    ms = [v * 1000 for v in values]
-    return f"p50 {statistics.median(ms):7.3f} ms  p99 {pct(ms, 99):7.3f} ms  max {max(ms):7.3f} ms  (n={len(ms)})"
 
 
 class Clock:
