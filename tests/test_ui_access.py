@@ -360,7 +360,16 @@ def test_a_blocking_intervention_hides_the_open_panel(screens):
     assert tr("de", "iv.prompt.scan_or_remove.title") in joined(screens[(1024, 600)])
 
 
-@pytest.mark.parametrize("name", ["payment", "receipt", "thank_you", "out_of_service"])
+def test_the_payment_screen_keeps_the_button_so_read_aloud_can_be_switched_on_before_paying(screens):
+    s = journey("nl", (CONTRAST,))["payment"]
+    _, buttons = draw(screens[(1280, 800)], s, UiLocal())
+    (panel,) = by_action(buttons, chrome.ACCESS_PANEL)
+    assert panel.rect.left < 1280 // 4 and panel.rect.top >= 800 // 2      # bottom left, within reach
+    _, buttons = draw(screens[(1280, 800)], s, UiLocal(access_open=True))
+    assert {b.arg for b in by_action(buttons, "access")} == {"contrast", "large_text", "speech", "more_time"}
+
+
+@pytest.mark.parametrize("name", ["receipt", "thank_you", "out_of_service"])
 def test_screens_without_the_button_never_show_the_panel(screens, name):
     s = journey("nl", (CONTRAST,))[name]
     _, buttons = draw(screens[(1280, 800)], s, UiLocal(access_open=True))

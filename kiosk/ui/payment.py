@@ -42,6 +42,12 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
     right_w = round(body.width * 0.46)
     left = pygame.Rect(body.x, body.y, body.width - right_w - m.gap, body.height)
     panel = pygame.Rect(left.right + m.gap, body.y, right_w, body.height)
+    # The accessibility button stays at the bottom left while paying: read aloud can still be switched on.
+    access = pygame.Rect(left.x, left.bottom - m.button_h, left.width, m.button_h)
+    labelled = chrome.access_button_width(c, lang, labelled=True) <= access.width
+    access.width = chrome.access_button_width(c, lang, labelled)
+    chrome.access_button(c, access, lang, local.access_open, labelled=labelled)
+    left = pygame.Rect(left.x, left.y, left.width, left.height - m.button_h - m.gap)
     reserve = min(overlays.card_height(c, state, lang, left.width), left.height * 11 // 20)
     basket_panel(c, state, lang, left, local.scroll, reserve=reserve)
 

@@ -69,7 +69,7 @@ _VIEWS: dict[str, View] = {
 _WITH_BASKET = (SCANNING, BAGGING, PAYMENT)
 
 #: Screens with the accessibility button (bottom left), and so with the accessibility panel.
-WITH_ACCESS = (WELCOME, SCANNING, BAGGING)
+WITH_ACCESS = (WELCOME, SCANNING, BAGGING, PAYMENT)
 
 #: Screens the look-up of articles without a barcode is drawn over.
 WITH_LOOKUP = (SCANNING, BAGGING)
