@@ -27,8 +27,8 @@ from kiosk.lane.interventions import (AGE_CHECK, CANCEL_REQUEST, DEVICE_FAULT, H
                                       ITEM_REMOVED, PAYMENT_FAILED, PAYOUT, PRICE_REQUIRED, RESCAN_AUDIT,
                                       TOTAL_MISMATCH, UNEXPECTED_ITEM, UNKNOWN_ITEM, WEIGHT_KINDS, WEIGHT_MISMATCH)
 from kiosk.lane.state import (ACCESS_OPTIONS, BAGGING, DEPOSIT, ITEM, OUT_OF_SERVICE, PAYMENT, RECEIPT,
-                              SCANNING, THANK_YOU, VOUCHER, WELCOME, AttendantSession, BaggingArea, LaneState, Line,
-                              Notice, Payment, Transaction, VoidRecord)
+                              SCANNING, THANK_YOU, VOUCHER, WELCOME, AttendantSession, BaggingArea, Expectation,
+                              LaneState, Line, Notice, Payment, Transaction, VoidRecord)
 from kiosk.lane.transitions import check
 from kiosk.security import bagging, risk
 from kiosk.security import weights as wm
@@ -605,15 +605,19 @@ def _learned(state: LaneState, before: BaggingArea, verdict: bagging.Verdict) ->
         met = (before.expected[verdict.optional],)
     else:
         met = bagging.required(before)[: verdict.count]
-    if len(met) != 1 or state.txn is None:
+    if len(met) != 1:
         return []
-    exp = met[0]
-    line = state.txn.line(exp.line)
-    grams = verdict.delta_g - verdict.bag_g       # an own bag put down with it is not the article
+    return _observation(state, met[0], verdict.delta_g - verdict.bag_g)   # an own bag put down with it is not it
+
+
+def _observation(state: LaneState, exp: Expectation, grams: float, confirmed: bool = False) -> list:
+    """``grams`` as an observation of one unit of the article ``exp`` waited for, when it teaches anything: not for
+    a weighed article (its label says its weight) nor a removal, and only a positive weight."""
+    line = state.txn.line(exp.line) if state.txn is not None else None
     if (line is None or line.item is None or exp.source in ("label", "placed") or line.weight_g is not None
             or grams <= 0):
         return []
-    return [fx.WeightObserved(line.item, round(grams, 1))]
+    return [fx.WeightObserved(line.item, round(grams, 1), confirmed=confirmed)]
 
 
 def _rejudge(state: LaneState, t: float) -> tuple[LaneState, list]:
@@ -797,15 +801,12 @@ def _approve(state: LaneState, t: float, target, by: str) -> tuple[LaneState, li
         pending = bagging.required(area)
         drop = 1 if kind == WEIGHT_MISMATCH and pending else 0
         effects: list = []
-        if drop and pending[0].weight_g is not None and pending[0].weight_g > 0 and state.txn is not None:
-            # The attendant saw the item: its weight is a confirmed observation, which counts more.
-            line = state.txn.line(pending[0].line)
-            delta = area.measured_g - area.accepted_g
-            expected = pending[0].weight_g
-            # Only a plausible unit weight is learned: not a handbag or a second item the attendant let pass.
-            if (line is not None and line.item is not None and line.weight_g is None
-                    and 0.5 * expected <= delta <= 1.5 * expected and pending[0].source not in ("label", "placed")):
-                effects.append(fx.WeightObserved(line.item, round(delta, 1), confirmed=True))
+        expected = pending[0].weight_g if drop else None
+        delta = area.measured_g - area.accepted_g
+        # The attendant saw the item: its weight is a confirmed observation, which counts more. Only a plausible
+        # unit weight is learned: not a handbag or a second item the attendant let pass.
+        if expected is not None and expected > 0 and 0.5 * expected <= delta <= 1.5 * expected:
+            effects = _observation(state, pending[0], delta, confirmed=True)
         state = replace(state, bagging=bagging.accept_measured(area, drop))
         state = iv_.resolve(state, target.id, t, by, "approved")
         state = _resolve_not_bagged(state, t, by, "approved")
