@@ -39,7 +39,6 @@ from benchkit import fmt_ms  # noqa: E402
 CONFIG = ROOT / "config" / "lane.toml"
 
 
-
 def make_catalog(path: Path, n: int) -> tuple[Catalog, list[str]]:
     items, codes = [], []
     for i in range(n):

@@ -61,6 +61,7 @@ from kiosk.config import LaneConfig, load  # noqa: E402
 from kiosk.domain.item import Item  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
 from kiosk.lane.state import SCANNING, LaneState  # noqa: E402
+from kiosk.replay import VirtualClock  # noqa: E402
 from kiosk.runtime import LaneRuntime  # noqa: E402
 from benchkit import fmt_ms, pct  # noqa: E402
 
@@ -70,15 +71,6 @@ SIZES = [(1280, 800), (1024, 600), (1920, 1080)]
 WARMUP_FRAMES = 10
 STARTUP_S = 2.0
 BASKET_LINES = 100
-
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def plain_items(catalog: Catalog) -> list[Item]:
@@ -110,7 +102,7 @@ def basket_states(frames: int) -> tuple[LaneState, list[LaneState]]:
         catalog = Catalog.open(Path(d) / "catalog.db")
         catalog.import_file(CATALOG_CSV)
         items = plain_items(catalog)
-        clock = Clock()
+        clock = VirtualClock(1_000_000.0)
         journal = Journal(Path(d) / "journal.db", durable=False)
         lane = LaneRuntime(bench_config(load(CONFIG)), journal, catalog, clock=clock)
         lane.start()
