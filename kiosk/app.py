@@ -27,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 from kiosk.catalog import CatalogError, ensure_catalog  # noqa: E402
-from kiosk.config import ConfigError, LaneConfig, find_config, load  # noqa: E402
+from kiosk.config import REPO_CONFIG, ConfigError, LaneConfig, find_config, load  # noqa: E402
 from kiosk.devices import Done, LaneDevices  # noqa: E402
 from kiosk.journal import Journal  # noqa: E402
 from kiosk.lane import effects as fx  # noqa: E402
@@ -45,6 +45,8 @@ log = logging.getLogger("kiosk.app")
 
 DEMO_SCRIPT = Path(__file__).resolve().parent.parent / "config" / "demo-journey.jsonl"
 FRAME_S = 1 / 30
+#: The exit status of a lane that an attendant asked to restart (systemd's Restart= starts it again).
+RESTART_EXIT = 75
 
 HEADLESS_HELP = """\
 Type a barcode and Enter to scan it. Commands:
@@ -101,7 +103,7 @@ class LaneApp:
     def __init__(self, config: LaneConfig, lane: LaneRuntime, devices: LaneDevices, *, size: tuple[int, int],
                  headless: bool, fullscreen: bool = False, screenshot: Path | None = None,
                  screenshots_dir: Path | None = None, script: list[Step] | None = None, speed: float = 1.0,
-                 read_stdin: bool = False):
+                 read_stdin: bool = False, console: str | None = None, console_note: str = ""):
         self.config = config
         self.lane = lane
         self.devices = devices
@@ -119,7 +121,6 @@ class LaneApp:
         self._saga: PaymentSaga | None = None
         self.local = None
         self.running = True
-        self.dirty = True
         self.frames = 0
         self.shots = 0
         self._inputs: asyncio.Queue[str] = asyncio.Queue()
@@ -135,13 +136,16 @@ class LaneApp:
         self.speaker = Speaker.from_config(config.speech) if config.speech.enabled else None
         self._heard = lane.state                  # the state speech last looked at
         self._terminal_heard = None               # the terminal prompt speech last looked at
+        self.console = console                    # overrides [assist] console (None: the config's)
+        self.console_note = console_note          # printed with the console's address (the demo's PIN)
+        self.assist = None                        # kiosk.assist.service.LaneAssist once started
+        self.restart = False                      # an attendant asked for a restart
 
     # ------------------------------------------------------------------------------------------------ effects
 
     def execute(self, effects: list) -> None:
         self._speak()
         for e in effects:
-            self.dirty = True
             if isinstance(e, fx.Charge):
                 self._spawn(self._charge(e))
             elif isinstance(e, fx.EndOfDay):
@@ -163,6 +167,11 @@ class LaneApp:
                          s.total_cents / 100)
             elif isinstance(e, fx.CommandRejected):
                 log.warning("attendant command %s refused: %s", e.command, e.reason)
+            elif isinstance(e, fx.Restart):
+                log.warning("restart asked for by attendant %s", e.attendant)
+                self.restart, self.running = True, False
+        if self.assist is not None:
+            self.assist.after(effects)
 
     def _speak(self) -> None:
         """Read aloud what the last events changed, once the shopper switched speech on; queues, never waits."""
@@ -206,9 +215,7 @@ class LaneApp:
                 self.config.store.ereceipt_url:
             url = ereceipt_url(self.config.store.ereceipt_url, self.config.lane_id, txn.number,
                                ereceipt_token(self.config.data_dir, self.config.lane_id, txn.number))
-        if url != local.ereceipt_url:
-            local.ereceipt_url = url
-            self.dirty = True
+        local.ereceipt_url = url
 
     def _script_card(self, outcome: str) -> None:
         """Tell the simulated card terminal how the next payment ends (demo and scenarios)."""
@@ -252,7 +259,6 @@ class LaneApp:
     def _staff_message(self, text: str) -> None:
         if self.local is not None:
             self.local.staff_message = text
-        self.dirty = True
 
     def _show_prompt(self, prompt) -> None:
         """The terminal's prompt on the payment screen: texts by language, or one text for every language."""
@@ -261,7 +267,6 @@ class LaneApp:
         if isinstance(prompt, str):
             prompt = {"de": prompt}
         self.local.terminal_prompt = dict(prompt) if prompt else None
-        self.dirty = True
         if self.speaker is not None:
             from kiosk.ui.spoken import terminal_utterances
             self.speaker.say(terminal_utterances(self._terminal_heard, prompt, self.lane.state), self.lane.state.lang)
@@ -291,6 +296,10 @@ class LaneApp:
                     self.execute(self.lane.print_result(event.key, event.ok, None if event.ok else event.message))
                 elif not event.ok:
                     log.warning("%s %s: %s", family, event.kind, event.message)
+                elif event.kind == "still" and self.assist is not None:
+                    iid = event.key.rpartition("-alert-")[2]
+                    if iid.isdigit():
+                        self.assist.still_ready(int(iid))
                 continue
             self.execute(self.devices.lane_input(self.lane, family, event))
 
@@ -419,7 +428,8 @@ class LaneApp:
 
     async def main(self, exit_after: float | None = None) -> int:
         import pygame
-        from kiosk.ui.screen import WITH_ACCESS, LaneScreen, UiLocal, hit
+        from kiosk.ui.screen import LaneScreen, UiLocal, access_panel_stays, hit
+        from kiosk.ui.theme import TOUCH_MM, px_per_mm
 
         pygame.display.init()
         pygame.font.init()
@@ -431,13 +441,17 @@ class LaneApp:
         if self.fullscreen:
             pygame.mouse.set_visible(False)
         self.size = surface.get_size()
-        screen = LaneScreen(self.size)
+        display = self.config.display
+        screen = LaneScreen(self.size, display.px_per_mm or px_per_mm(self.size, display.diagonal_in))
+        log.info("display: %.2f px/mm, touch targets at least %d px (%g mm)", screen.canvas.m.px_per_mm,
+                 screen.canvas.m.touch, TOUCH_MM)
         local = self.local = UiLocal(lookup_source=self.lookup_catalog())
         buttons: list = []
         loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self.devices.wake = lambda: loop.call_soon_threadsafe(self._wake.set)
         self.execute(self.lane.start())
+        self._prepare_assist(loop)
         self.ready_at = time.monotonic()
         _notify_ready(self.lane)
         if self.read_stdin:
@@ -447,6 +461,7 @@ class LaneApp:
             self._spawn(self._play())
         pruner = loop.create_task(self._prune_stills())   # runs as long as the lane: not one of self._tasks
         started = time.monotonic()
+        before = None                     # the lane's state at the end of the previous turn
         while self.running:
             now = time.monotonic()
             for ev in pygame.event.get():
@@ -462,6 +477,8 @@ class LaneApp:
                         self._on_button(pressed, local)
                 elif ev.type == pygame.KEYDOWN:
                     self._on_key(ev, pygame)
+                elif ev.type == pygame.WINDOWEXPOSED:
+                    self._last_screen_key = None       # the window system lost the picture: draw it again
             while not self._inputs.empty():
                 self.handle_line(self._inputs.get_nowait())
             self._device_reports()
@@ -474,15 +491,18 @@ class LaneApp:
             if self.shopper is not None:
                 self.shopper.observe(self.lane, now)
             # The receipt screen and the "are you still there?" prompt count down: they change every second by
-            # themselves. The accessibility panel belongs to the screens that offer it (the next shopper never
-            # finds it open).
+            # themselves. The accessibility panel belongs to the screens that offer it, for one shopper's visit (the
+            # next shopper never finds it open).
             state = self.lane.state
             tick = int(time.time()) if state.mode == "receipt" or state.idle_stage == 1 else 0
-            if local.access_open and state.mode not in WITH_ACCESS:
+            if local.access_open and not access_panel_stays(before, state):
                 local.access_open = False
+            before = state
             self.follow_lookup(local)
-            key = (id(state), _local_key(local), tick)
-            if self.dirty or key != self._last_screen_key:
+            # A frame is drawn when what it is drawn from changed: the state by value (an equal state put in its
+            # place draws nothing; a new one is never taken for the old), the screen's own state, the countdown.
+            key = (state, _local_key(local), tick)
+            if key != self._last_screen_key:
                 surface.fill((0, 0, 0))
                 buttons = screen.draw(surface, self.lane.state, local, time.time())
                 pygame.display.flip()
@@ -494,7 +514,6 @@ class LaneApp:
                     self._frame_log.flush()
                 self._save_screens(pygame, surface, key)
                 self._last_screen_key = key
-                self.dirty = False
             if exit_after is not None and now - started >= exit_after:
                 break
             if exit_after is None and self.script and self.script_done and not self.read_stdin \
@@ -509,6 +528,8 @@ class LaneApp:
         pruner.cancel()
         for task in list(self._tasks):
             task.cancel()
+        if self.assist is not None:
+            await self.assist.stop()
         self.devices.wake = None
         self.lane.journal.close()
         if self._frame_log is not None:
@@ -516,10 +537,25 @@ class LaneApp:
         if self.speaker is not None:
             self.speaker.close()
         pygame.display.quit()       # fonts stay loaded: the UI caches them for the process
-        return 0
+        return RESTART_EXIT if self.restart else 0
+
+    def _prepare_assist(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The assist channel ([assist] in the config). Its files are read now (a broken one stops the lane at start,
+        like any config error); it connects, and the embedded console starts, once the first frame is on screen.
+        Whatever happens to it later, the lane sells on."""
+        if self.config.assist.bus == "off":
+            return
+        from kiosk.assist.service import LaneAssist
+        self.assist = LaneAssist(self.config, self.lane, self.execute, loop, console=self.console)
+        self._spawn(self._start_assist())
+
+    async def _start_assist(self) -> None:
+        assert self.assist is not None      # runs once the loop first waits: after the first frame
+        await self.assist.start()
+        if self.assist.url:
+            print(f"Attendant console: {self.assist.url}{self.console_note}", flush=True)
 
     def _on_button(self, button, local) -> None:
-        self.dirty = True
         if button.kind == "touch":
             self.execute(self.lane.touch(button.action, button.arg))
         elif button.kind == "attendant":
@@ -816,9 +852,11 @@ def run_demo(args) -> int:
     print(f"Demo lane {config.lane_id}: catalog {catalog.count()} items, journal {config.journal_path}\n"
           f"Attendants: {attendants}; demo PINs are listed in {config.path}. Receipts go to "
           f"{devices.receipts}.", flush=True)
+    # The shipped demo config's PINs are public (config/lane.toml says so): the demo prints one with the console.
+    note = " (demo sign-in: anna, PIN 1234)" if config.path == REPO_CONFIG else ""
     app = LaneApp(config, lane, devices, size=size, headless=headless, fullscreen=args.fullscreen,
                   screenshot=screenshot, screenshots_dir=shots, script=script, speed=args.speed,
-                  read_stdin=read_stdin)
+                  read_stdin=read_stdin, console=getattr(args, "console", None), console_note=note)
     try:
         rc = asyncio.run(app.main(args.exit_after))
     finally:
@@ -828,6 +866,11 @@ def run_demo(args) -> int:
         catalog.close()
         weights.close()
     log.debug("demo ran %.1f s, %d frames", time.monotonic() - import_start, app.frames)
+    if rc == RESTART_EXIT and getattr(args, "restart_in_place", False):
+        # The demo has no service manager to start it again: it starts itself again (same journal, not --fresh).
+        argv = [a for a in sys.argv[1:] if a != "--fresh"]
+        print("Restarting the demo lane, as the attendant asked.", flush=True)
+        os.execv(sys.executable, [sys.executable, "-m", "kiosk", *argv])
     return rc
 
 

@@ -60,13 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after this many seconds (default: with --script, when it is done)")
     d.add_argument("--screenshots", help="write a PNG per screen change into this directory")
     d.add_argument("--fresh", action="store_true", help="start with a new journal (the old one is kept aside)")
-    d.set_defaults(func=_cmd_demo)
+    d.add_argument("--console", metavar="HOST:PORT",
+                   help="where the embedded attendant console listens (default: [assist] console; \"\" for none)")
+    d.set_defaults(func=_cmd_demo, restart_in_place=True)
 
     r = sub.add_parser("run", help="run the lane with the devices of its config")
     r.add_argument("--config")
     r.add_argument("--headless", action="store_true")
     r.add_argument("--size", default="0x0", help="0x0 = the display's size")
     r.add_argument("--fullscreen", action="store_true", default=True)
+    r.add_argument("--console", metavar="HOST:PORT", help="where the embedded attendant console listens")
     r.set_defaults(func=_cmd_run)
 
     rp = sub.add_parser("replay", help="run a scenario headless on a virtual clock and report every transaction")
@@ -106,6 +109,27 @@ def build_parser() -> argparse.ArgumentParser:
     jst.add_argument("--config")
     jst.set_defaults(func=_cmd_journal_state)
 
+    con = sub.add_parser("console", help="serve the store's attendant console (web) on the store's broker")
+    con.add_argument("--config", help="a config with [store], [[attendants]] and [assist] (bus = mqtt(s)://...)")
+    con.add_argument("--listen", metavar="HOST:PORT", help="address to serve on (default: [assist] console)")
+    con.set_defaults(func=_cmd_console)
+
+    so = sub.add_parser("store", help="the store's assist channel: CA, certificates, broker users and ACLs")
+    ssub = so.add_subparsers(metavar="ACTION")
+    si = ssub.add_parser("init", help="create (or extend) the store's CA, keys and mosquitto config in DIR")
+    si.add_argument("directory", help="where the store's files go (keep it on the store server, mode 0700)")
+    si.add_argument("--store", required=True, help="the store id (as in the lanes' [store] id)")
+    si.add_argument("--lane", action="append", default=[], metavar="LANE", help="a lane id, repeatable")
+    si.add_argument("--broker-host", action="append", default=[], metavar="HOST",
+                    help="a name or address the lanes reach the broker by (repeatable; first one goes into "
+                         "the lanes' config)")
+    si.add_argument("--console-host", action="append", default=[], metavar="HOST",
+                    help="a name or address attendants reach the console by (repeatable)")
+    si.add_argument("--port", type=int, default=None, help="the broker's TLS port (default: as before, else 8883)")
+    si.add_argument("--broker-user", metavar="USER",
+                    help="the system user mosquitto runs as (Debian: mosquitto): its files are handed to it")
+    si.set_defaults(func=_cmd_store_init)
+
     a = sub.add_parser("attendant", help="attendant credentials")
     asub = a.add_subparsers(metavar="ACTION")
     ah = asub.add_parser("hash-pin", help="print the pin_hash for a PIN (read from standard input or a prompt)")
@@ -117,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--scan-wait", type=float, default=0.0, metavar="S",
                      help="wait this long for a barcode to be scanned at a real scanner")
     doc.add_argument("--print-test", action="store_true", help="print a test receipt")
-    doc.add_argument("--only", action="append", metavar="FAMILY", help="check only this device family (repeatable)")
+    doc.add_argument("--only", action="append", metavar="FAMILY",
+                     help="check only this device family, or \"assist\" (repeatable)")
     doc.set_defaults(func=_cmd_doctor)
 
     sm = sub.add_parser("sim", help="run one device simulator standalone and drive it from standard input")
@@ -213,6 +238,29 @@ def _journal_path(args) -> Path:
 def _cmd_demo(args) -> int:
     from kiosk.app import run_demo
     return run_demo(args)
+
+
+def _cmd_console(args) -> int:
+    from kiosk.assist.service import run_console
+    from kiosk.config import find_config, load
+    return run_console(load(find_config(args.config)), args.listen)
+
+
+def _cmd_store_init(args) -> int:
+    from kiosk.assist import store
+    kw = {}
+    if args.broker_host:
+        kw["broker_hosts"] = tuple(args.broker_host)
+    if args.console_host:
+        kw["console_hosts"] = tuple(args.console_host)
+    try:
+        files = store.init_store(Path(args.directory), args.store, list(args.lane), port=args.port,
+                                 broker_user=args.broker_user, **kw)
+    except ValueError as exc:
+        print(f"kiosk store init: {exc}", file=sys.stderr)
+        return 2
+    print(store.describe(files))
+    return 0
 
 
 def _cmd_run(args) -> int:
@@ -405,8 +453,6 @@ def _cmd_hash_pin(args) -> int:
         return 2
     print(hash_pin(pin))
     return 0
-
-
 
 
 # ----------------------------------------------------------------------------------------------------- devices

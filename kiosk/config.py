@@ -17,6 +17,7 @@ from typing import Any
 
 from hal.errors import BadDeviceURL
 from hal.url import parse as parse_device_url
+from kiosk.assist.protocol import valid_name
 from kiosk.domain.barcodes import GERMAN_LAYOUTS, BarcodeError, InstoreLayout, parse_layouts
 from kiosk.lane.settings import ROLE_ORDER, Settings
 
@@ -61,6 +62,45 @@ class SpeechConfig:
 
 
 @dataclass(frozen=True)
+class AssistConfig:
+    """The ``[assist]`` section: how the lane reaches attendants' consoles (kiosk/assist/, README "Remote assist").
+
+    ``bus = "embedded"``: the lane serves its own console on ``console`` (nothing to install, the demo's way);
+    ``"mqtt://host:1883"`` or ``"mqtts://host:8883"``: the store's broker, with this lane's broker user, the store CA
+    and the store's command key (files made by ``kiosk store init``); ``"off"``: alerts only at the lane.
+    ``kiosk console`` reads the same section (its ``console`` address, TLS certificate and key).
+    """
+
+    bus: str = "embedded"
+    console: str = "127.0.0.1:8765"   # host:port the console listens on ("" for none)
+    username: str = ""                # the broker user (a lane's is its lane id)
+    password_file: Path | None = None
+    ca_file: Path | None = None       # the store CA: verifies the broker (mqtts)
+    cert_file: Path | None = None     # the console's TLS certificate and key: https when both are set
+    key_file: Path | None = None
+    command_key_file: Path | None = None   # the store's command-signing key (consoles sign, lanes check)
+
+    @property
+    def embedded(self) -> bool:
+        return self.bus == "embedded"
+
+    @property
+    def mqtt(self) -> bool:
+        return self.bus.startswith(("mqtt://", "mqtts://"))
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    """The ``[display]`` section: how big the panel's pixels are, which sets the size of every touch target (15 mm,
+    kiosk/ui/theme.py). ``diagonal_in`` (the panel's diagonal in inches) or ``px_per_mm`` (its density), not both;
+    neither: the lane's panel of the screen's resolution (7" at 1024x600, 10.1" at 1280x800, 15.6" at 1920x1080).
+    """
+
+    diagonal_in: float | None = None
+    px_per_mm: float | None = None
+
+
+@dataclass(frozen=True)
 class LaneConfig:
     path: Path | None
     lane_id: str = "lane-1"
@@ -74,6 +114,8 @@ class LaneConfig:
     attendants: tuple[Attendant, ...] = ()
     badge_prefix: str = "ATT-"
     speech: SpeechConfig = field(default_factory=SpeechConfig)
+    assist: AssistConfig = field(default_factory=AssistConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
 
     @property
     def journal_path(self) -> Path:
@@ -134,15 +176,15 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> LaneConfig:
             raise err(f"{name}.{key}", f"must be a string, not {value!r}")
         return value
 
-    known = {"lane", "store", "catalog", "devices", "rules", "instore", "attendants", "speech"}
+    known = {"lane", "store", "catalog", "devices", "rules", "instore", "attendants", "speech", "assist", "display"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise err(unknown[0], f"unknown section (known: {', '.join(sorted(known))})")
 
     lane = table("lane")
     lane_id = text(lane, "lane", "id", "lane-1") or ""
-    if not lane_id or not all(c.isalnum() or c in "-_" for c in lane_id):
-        raise err("lane.id", f"{lane_id!r} must be letters, digits, '-' or '_'")
+    if not valid_name(lane_id):
+        raise err("lane.id", f"{lane_id!r} must be letters, digits, '-', '_' or '.', starting with a letter or digit")
     data_dir = _path(base, text(lane, "lane", "data_dir", "../var/lane") or "")
     lang = text(lane, "lane", "lang", "de")
 
@@ -233,11 +275,61 @@ def parse(raw: dict[str, Any], path: Path | None = None) -> LaneConfig:
                                     text(a, key, "badge")))
     badge_prefix = text(lane, "lane", "badge_prefix", "ATT-") or "ATT-"
     speech = _speech(table("speech"), err)
+    assist = _assist(table("assist"), base, err)
+    display = _display(table("display"), err)
+    if assist.bus != "off" and not valid_name(store.store_id):
+        raise err("store.id", f"{store.store_id!r} must be letters, digits, '-', '_' or '.' (it is part of the "
+                              "assist channel's topics)")
 
     return LaneConfig(path=path, lane_id=lane_id, store=store, data_dir=data_dir, catalog_db=catalog_db,
                       catalog_seed=catalog_seed, devices={k: str(v) for k, v in devices.items()}, settings=settings,
                       layouts=layouts, attendants=tuple(attendants), badge_prefix=badge_prefix,
-                      speech=speech)
+                      speech=speech, assist=assist, display=display)
+
+
+def _assist(tbl: dict[str, Any], base: Path, err: Callable[[str, str], ConfigError]) -> AssistConfig:
+    """The ``[assist]`` section, every value checked."""
+    names = {f.name for f in dataclasses.fields(AssistConfig)}
+    unknown = sorted(set(tbl) - names)
+    if unknown:
+        raise err(f"assist.{unknown[0]}", f"unknown setting (known: {', '.join(sorted(names))})")
+    for key, value in tbl.items():
+        if not isinstance(value, str):
+            raise err(f"assist.{key}", f"must be a string, not {value!r}")
+    bus = tbl.get("bus", AssistConfig.bus)
+    if bus not in ("embedded", "off") and not bus.startswith(("mqtt://", "mqtts://")):
+        raise err("assist.bus", f"{bus!r}: expected \"embedded\", \"off\", \"mqtt://host:port\" or "
+                                "\"mqtts://host:port\"")
+    console = tbl.get("console", AssistConfig.console)
+    if console:
+        host, sep, port = console.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise err("assist.console", f"{console!r}: expected host:port such as \"127.0.0.1:8765\"")
+    files = {k: _path(base, tbl[k]) if tbl.get(k) else None
+             for k in ("password_file", "ca_file", "cert_file", "key_file", "command_key_file")}
+    if bool(files["cert_file"]) != bool(files["key_file"]):
+        raise err("assist.cert_file", "the console's TLS needs both cert_file and key_file")
+    if bus.startswith(("mqtt://", "mqtts://")) and files["command_key_file"] is None:
+        raise err("assist.command_key_file", "a lane on the store's broker needs the store's command key "
+                                             "(made by `kiosk store init`)")
+    if bus.startswith("mqtts://") and files["ca_file"] is None:
+        raise err("assist.ca_file", "mqtts:// needs the store CA to check the broker (made by `kiosk store init`)")
+    return AssistConfig(bus=bus, console=console, username=tbl.get("username", ""), **files)
+
+
+def _display(tbl: dict[str, Any], err: Callable[[str, str], ConfigError]) -> DisplayConfig:
+    """The ``[display]`` section, every value checked."""
+    limits = {"diagonal_in": (3.0, 100.0, "inches, such as 7 or 10.1"), "px_per_mm": (1.0, 40.0, "such as 6.7")}
+    unknown = sorted(set(tbl) - set(limits))
+    if unknown:
+        raise err(f"display.{unknown[0]}", "unknown setting (known: diagonal_in, px_per_mm)")
+    if len(tbl) > 1:
+        raise err("display", "set diagonal_in or px_per_mm, not both")
+    for key, value in tbl.items():
+        low, high, example = limits[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise err(f"display.{key}", f"must be a number from {low:g} to {high:g} ({example}), not {value!r}")
+    return DisplayConfig(**{key: float(value) for key, value in tbl.items()})
 
 
 def _speech(tbl: dict[str, Any], err: Callable[[str, str], ConfigError]) -> SpeechConfig:

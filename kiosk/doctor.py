@@ -5,7 +5,7 @@ at the lane: the scanner must deliver a scan (a simulated one gets a test code s
 for the technician to scan something when ``--scan-wait`` is given), the scale must give a reading and be calibrated,
 the printer must answer its status query with paper in and the cover shut (and prints a test receipt on request),
 the camera must give a frame and a still, the lamp shows each colour once, the card terminal must answer a status
-enquiry as ready. The report says for each device what was
+enquiry as ready; a lane on the store's broker must connect to it with its own user. The report says for each device what was
 found and, when something is wrong, what to do. A device that fails never stops the check of the others.
 """
 
@@ -156,6 +156,36 @@ def check_light(device) -> Check:
     return Check("light", "", True, "showed red, amber and green once")
 
 
+def check_assist(config: LaneConfig, timeout_s: float = 10.0) -> Check:
+    """The assist channel: the store's broker with the lane's own user (TLS, password) and the command key."""
+    from kiosk.assist.service import command_key, make_bus
+    from kiosk.config import ConfigError
+    assist = config.assist
+    if not assist.mqtt:
+        what = {"off": "off: alerts only at the lane (light, attendant sign-in)",
+                "embedded": f"embedded: this lane serves its own console on {assist.console or '(none)'}"}
+        return Check("assist", assist.bus, True, what.get(assist.bus, assist.bus))
+    try:
+        command_key(assist)
+        bus = make_bus(assist, f"doctor-{config.lane_id}")
+    except ConfigError as exc:
+        return Check("assist", assist.bus, False, str(exc), "run `kiosk store init` on the store server and copy "
+                                                              "the lane's files (README, Remote assist)")
+    try:
+        bus.start()
+        end = time.monotonic() + timeout_s
+        while not bus.connected and time.monotonic() < end:
+            time.sleep(0.05)
+        if bus.connected:
+            return Check("assist", assist.bus, True, f"connected to the store's broker as {assist.username!r}")
+        return Check("assist", assist.bus, False, f"no connection within {timeout_s:.0f} s: "
+                     f"{bus.last_error or 'no answer'}",
+                     "check the broker's address, that mosquitto runs on the store server, and the lane's "
+                     "user and password (lanes/<lane>.password from `kiosk store init`)")
+    finally:
+        bus.close()
+
+
 def run(config: LaneConfig, *, scan_wait_s: float = 0.0, print_test: bool = False,
         families: tuple[str, ...] | None = None, say: Callable[[str], None] = print) -> list[Check]:
     checks: list[Check] = []
@@ -190,6 +220,8 @@ def run(config: LaneConfig, *, scan_wait_s: float = 0.0, print_test: bool = Fals
             device.close()
         check.url = url
         checks.append(check)
+    if not families or "assist" in families:
+        checks.append(check_assist(config))
     return checks
 
 
@@ -201,10 +233,11 @@ def report(config: LaneConfig, checks: list[Check]) -> str:
         if c.advice:
             lines.append(f"          -> {c.advice}")
     good = sum(c.ok for c in checks)
-    lines.append(f"{good} of {len(checks)} devices OK" if checks else "no devices configured ([devices] in the config)")
+    lines.append(f"{good} of {len(checks)} checks OK" if checks else "no devices configured ([devices] in the config)")
     return "\n".join(lines)
 
 
 def as_json(config: LaneConfig, checks: list[Check]) -> dict:
+    assist = [asdict(c) for c in checks if c.family == "assist"]
     return {"lane": config.lane_id, "config": str(config.path), "ok": all(c.ok for c in checks) and bool(checks),
-            "devices": [asdict(c) for c in checks]}
+            "devices": [asdict(c) for c in checks if c.family != "assist"], "assist": assist[0] if assist else None}

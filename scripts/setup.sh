@@ -24,6 +24,8 @@ DEBIAN_PACKAGES=(
 # does not need them.
 DEV_DEBIAN_PACKAGES=(
   "xvfb:cmd:Xvfb"                      # an X server without a screen: the shopper's journey in a real X11 window
+  "mosquitto:file:/usr/sbin/mosquitto" # the store's MQTT broker, started by the assist tests on a free port
+  "chromium:cmd:chromium"              # the attendant console in a real headless browser (Playwright drives it)
 )
 
 missing_packages() {   # args: the entries to check

@@ -65,6 +65,7 @@ def test_doctor_passes_on_the_demo_lane_and_prints_a_test_receipt(tmp_path):
     assert by["printer"]["details"]["test_print"] == "printed"
     assert by["scale"]["details"]["calibrated"] is True and by["produce"]["ok"] is True
     assert by["payment"]["details"]["status"] == 0 and by["payment"]["details"]["terminal_id"]
+    assert report["assist"]["ok"] is True and report["assist"]["family"] == "assist"
 
 
 @pytest.mark.slow
@@ -80,7 +81,8 @@ def test_doctor_names_each_missing_device_and_what_to_do(tmp_path):
     assert "FAIL  scanner" in out and "/dev/serial/by-id" in out
     assert "FAIL  printer" in out and "127.0.0.1" in out
     assert "OK    light" in out
-    assert "1 of 3 devices OK" in out
+    assert "OK    assist" in out            # the config's embedded console
+    assert "2 of 4 checks OK" in out
 
 
 # --------------------------------------------------------------------------------------------------------- sim

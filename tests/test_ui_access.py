@@ -1,17 +1,20 @@
 """The shopper's accessibility: high contrast, large text, the accessibility panel, announced and extendable limits.
 
 Every screen of the journey (``uikit.journey``, states from the real reducer, the options switched on at the welcome
-screen as a shopper would) is drawn in each language and each mode at 1280x800, and in each mode at 1024x600 and
-1920x1080: it must not be blank, no text may leave its box, the key texts must be there whole, every button of the
-shopper must be at least ``MIN_TOUCH_PX`` both ways, and the accessibility button must sit in the lower half of the
-screen, where a seated shopper reaches it. Contrast ratios are computed with the WCAG 2 formula, independently of the
-theme's code. PNGs of the frames go to pytest's tmp_path.
+screen as a shopper would), with the accessibility panel, the idle prompt, the attendant's PIN pad and the look-up of
+articles without a barcode, is drawn in each language and each mode at each size: it must not be blank, no text may
+leave its box, the key texts must be there whole, every button, the shopper's and the attendant's, must be at least
+15 mm both ways on the lane's panel of that size (7" at 1024x600, 10.1" at 1280x800, 15.6" at 1920x1080), and the
+accessibility button must sit in the lower half of the screen, where a seated shopper reaches it. Contrast ratios are
+computed with the WCAG 2 formula, and millimetres from the panel's diagonal, independently of the theme's code. PNGs
+of the frames go to pytest's tmp_path.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import pygame
 import pytest
@@ -20,9 +23,10 @@ from kiosk.lane.events import Tick, Touched
 from kiosk.lane.state import ACCESS_OPTIONS, CONTRAST, LARGE_TEXT, MORE_TIME, LaneState
 from kiosk.ui import chrome, theme
 from kiosk.ui.i18n import tr
-from kiosk.ui.screen import WITH_ACCESS, Button, LaneScreen, UiLocal
-from uikit import (EXPECTED_BUTTONS, FORBIDDEN_BUTTONS, LANGS, SCREENS, SIZES, check_frame, expected_texts, joined,
-                   journey, run, shown, write_doc_screens)
+from kiosk.ui.lookup import LookupCatalog
+from kiosk.ui.screen import WITH_ACCESS, Button, LaneScreen, UiLocal, access_panel_stays
+from uikit import (EXPECTED_BUTTONS, FORBIDDEN_BUTTONS, LANGS, PANEL_INCHES, SCREENS, SIZES, TOUCH_MM, check_frame,
+                   expected_texts, joined, journey, mm, run, shown, too_small, write_doc_screens)
 
 MODES = {
     "normal": (),
@@ -31,8 +35,17 @@ MODES = {
     "contrast+large_text": (CONTRAST, LARGE_TEXT),
 }
 
-#: The journey's screens, plus the accessibility panel open over welcome and scanning, and "are you still there?".
-ALL_SCREENS = SCREENS + ["welcome_panel", "scanning_panel", "idle"]
+#: The journey's screens, plus the accessibility panel open over each screen that has it, "are you still there?", the
+#: attendant's PIN pad, and the look-up of articles without a barcode: its categories, its search keyboard (empty,
+#: and with what "ban" finds) and the weighing card.
+ALL_SCREENS = SCREENS + [f"{name}_panel" for name in ("welcome", "scanning", "payment", "receipt", "thank_you")] + [
+    "idle", "pin_pad", "lookup", "lookup_keyboard", "lookup_search", "lookup_weighing"]
+
+#: Screens where something covers the accessibility button (an intervention, the idle prompt, the staff, the look-up).
+COVERED = {"unexpected_nudge", "unexpected_alerted", "attendant", "idle", "pin_pad", "lookup", "lookup_keyboard",
+           "lookup_search", "lookup_weighing"}
+
+BANANAS = "OG0001"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -44,6 +57,11 @@ def _pygame():
 @pytest.fixture(scope="module")
 def screens() -> dict[tuple[int, int], LaneScreen]:
     return {size: LaneScreen(size) for size in SIZES}
+
+
+@pytest.fixture(scope="module")
+def lookup_source(sample_catalog) -> LookupCatalog:
+    return LookupCatalog(sample_catalog, Path(__file__).resolve().parent.parent / "config")
 
 
 # ------------------------------------------------------------------------------------------------------- helpers
@@ -62,8 +80,9 @@ def ratio(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-def screen_state(name: str, lang: str, access: tuple[str, ...]) -> tuple[LaneState, UiLocal]:
-    """The state and UI-local state of one of ``ALL_SCREENS``."""
+def screen_state(name: str, lang: str, access: tuple[str, ...],
+                 source: LookupCatalog | None = None) -> tuple[LaneState, UiLocal]:
+    """The state and UI-local state of one of ``ALL_SCREENS`` (the look-up reads ``source``)."""
     if name.endswith("_panel"):
         return journey(lang, access)[name[:-len("_panel")]], UiLocal(access_open=True)
     if name == "idle":
@@ -71,6 +90,12 @@ def screen_state(name: str, lang: str, access: tuple[str, ...]) -> tuple[LaneSta
         s = run(s, Tick(s.t_activity + s.limit(s.settings.idle_prompt_s)))
         assert s.idle_stage == 1
         return s, UiLocal()
+    if name == "pin_pad":
+        return journey(lang, access)["unexpected_alerted"], UiLocal(pin_open=True, pin="47")
+    lookups = {"lookup": {}, "lookup_keyboard": {"lookup_query": ""}, "lookup_search": {"lookup_query": "ban"},
+               "lookup_weighing": {"lookup_item": BANANAS, "produce": (1234, True)}}
+    if name in lookups:
+        return journey(lang, access)["scanning"], UiLocal(lookup_open=True, lookup_source=source, **lookups[name])
     return journey(lang, access)[name], UiLocal()
 
 
@@ -89,6 +114,12 @@ def key_texts(name: str, state: LaneState, lang: str, now: float) -> list[str]:
     if name == "idle":
         texts = [tr(lang, "idle.title"), chrome.idle_countdown_text(state, lang, now), tr(lang, "action.continue")]
         return texts + ([] if MORE_TIME in state.access else [tr(lang, "access.more_time")])
+    if name == "pin_pad":
+        return [tr(state.settings.default_lang, "pin.title")]
+    if name.startswith("lookup"):
+        words = {"lookup": [tr(lang, "lookup.search")], "lookup_keyboard": [tr(lang, "lookup.search_hint")],
+                 "lookup_search": ["ban_"], "lookup_weighing": [tr(lang, "lookup.confirm")]}
+        return [tr(lang, "lookup.close")] + words[name]
     return expected_texts(name, state, lang)
 
 
@@ -106,21 +137,17 @@ def draw(screen: LaneScreen, state: LaneState, local: UiLocal | None = None,
 
 # ------------------------------------------------------------------------------------------ every screen, every mode
 
-def _cases() -> list[tuple[str, str, str, tuple[int, int]]]:
-    cases = [(name, lang, mode, (1280, 800)) for name in ALL_SCREENS for lang in LANGS for mode in MODES]
-    # The other sizes in German (the longest words) and, on the small panel, in Dutch too.
-    for size, langs in (((1024, 600), ("de", "nl")), ((1920, 1080), ("de",))):
-        cases += [(name, lang, mode, size) for name in ALL_SCREENS for lang in langs for mode in MODES]
-    return cases
-
-
-@pytest.mark.parametrize("name, lang, mode, size", _cases(),
-                         ids=lambda v: f"{v[0]}x{v[1]}" if isinstance(v, tuple) else str(v))
-def test_every_screen_in_every_mode(screens, tmp_path, name, lang, mode, size):
-    state, local = screen_state(name, lang, MODES[mode])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", ALL_SCREENS)
+def test_every_screen_in_every_mode(screens, lookup_source, tmp_path, name, lang, mode, size):
+    state, local = screen_state(name, lang, MODES[mode], lookup_source)
     assert state.access == frozenset(MODES[mode])          # chosen at the welcome screen, kept for the visit
     screen = screens[size]
     surface, buttons = draw(screen, state, local)
+    # Every button, the shopper's and the attendant's, is 15 mm both ways on the lane's panel of this size.
+    assert not too_small(buttons, size), f"smaller than {TOUCH_MM:g} mm (width, height): {too_small(buttons, size)}"
     offered = {(b.kind, b.action) for b in buttons}
     base = name[:-len("_panel")] if name.endswith("_panel") else name
     if name in SCREENS:
@@ -137,12 +164,8 @@ def test_every_screen_in_every_mode(screens, tmp_path, name, lang, mode, size):
         lines = [ln for ln in state.txn.active_lines if ln.item is not None]
         for line in lines[-1:] if scrolls else lines:
             assert shown(line.item.display_name(lang), screen.last_texts), line.item.display_name(lang)
-    # Every button of the shopper is big enough for a finger (the attendant's menu has its own, denser layout).
-    if name != "attendant":
-        for b in buttons:
-            assert min(b.rect.size) >= theme.MIN_TOUCH_PX, f"{b} is smaller than {theme.MIN_TOUCH_PX} px"
     # The accessibility button, or the panel's Close where it was, is in reach from a seated position.
-    if state.mode in WITH_ACCESS and name not in ("unexpected_nudge", "unexpected_alerted", "attendant", "idle"):
+    if state.mode in WITH_ACCESS and name not in COVERED:
         (access,) = by_action(buttons, chrome.ACCESS_PANEL)
         assert access.kind == "ui" and access.arg == ("0" if local.access_open else "1")
         assert access.rect.top >= size[1] // 2, f"{access} is not in the lower half"
@@ -267,8 +290,8 @@ def test_large_text_metrics_are_bigger_and_never_smaller():
             assert large.font_px[key] >= px, key
         for key in ("small", "body", "body_b", "button", "large", "large_b"):
             assert large.font_px[key] >= 1.3 * normal.font_px[key], key
-        assert large.button_h >= normal.button_h >= theme.MIN_TOUCH_PX
-        assert large.row_h > normal.row_h and large.header_h >= normal.header_h >= theme.MIN_TOUCH_PX
+        assert large.button_h >= normal.button_h >= normal.touch
+        assert large.row_h > normal.row_h and large.header_h >= normal.header_h >= normal.touch
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -295,11 +318,13 @@ def test_large_text_shows_fewer_basket_lines_and_scrolls_to_the_rest(screens):
     assert not by_action(buttons, "scroll_up")                  # four lines fit the small panel in normal text
     _, buttons = draw(screen, large)
     up = by_action(buttons, "scroll_up")
-    assert up and min(up[0].rect.size) >= theme.MIN_TOUCH_PX
+    assert up and mm(min(up[0].rect.size), (1024, 600)) >= TOUCH_MM
     first = large.txn.active_lines[0].item.display_name("de")
     assert not shown(first, screen.last_texts)                 # the oldest line scrolled out of view ...
-    draw(screen, large, UiLocal(scroll=int(up[0].arg)))
-    assert shown(first, screen.last_texts)                     # ... and back
+    while up and not shown(first, screen.last_texts):          # ... and back, a page at a time
+        _, buttons = draw(screen, large, UiLocal(scroll=int(up[0].arg)))
+        up = by_action(buttons, "scroll_up")
+    assert shown(first, screen.last_texts)
 
 
 # ------------------------------------------------------------------------------------------ the accessibility panel
@@ -369,11 +394,41 @@ def test_the_payment_screen_keeps_the_button_so_read_aloud_can_be_switched_on_be
     assert {b.arg for b in by_action(buttons, "access")} == {"contrast", "large_text", "speech", "more_time"}
 
 
-@pytest.mark.parametrize("name", ["receipt", "thank_you", "out_of_service"])
-def test_screens_without_the_button_never_show_the_panel(screens, name):
-    s = journey("nl", (CONTRAST,))[name]
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", ["receipt", "thank_you"])
+def test_the_receipt_and_thank_you_screens_keep_the_button_so_the_end_of_the_visit_can_be_read_aloud(screens, name,
+                                                                                                    size):
+    s = journey("de", (LARGE_TEXT,))[name]
+    _, buttons = draw(screens[size], s, UiLocal())
+    (panel,) = by_action(buttons, chrome.ACCESS_PANEL)
+    assert panel.arg == "1" and tr("de", "access.title") in screens[size].last_texts
+    assert panel.rect.left < size[0] // 4 and panel.rect.top >= size[1] // 2      # bottom left, within reach
+    wanted = {"receipt": "receipt", "thank_you": "done"}[name]
+    assert all(not b.rect.colliderect(panel.rect) for b in buttons if b.action == wanted)
+    _, buttons = draw(screens[size], s, UiLocal(access_open=True))
+    assert {b.arg for b in by_action(buttons, "access")} == {"contrast", "large_text", "speech", "more_time"}
+    assert not by_action(buttons, wanted)                                       # covered by the panel
+    (close,) = by_action(buttons, chrome.ACCESS_PANEL)
+    assert close.arg == "0"
+
+
+def test_the_closed_lane_has_no_button_and_never_shows_the_panel(screens):
+    s = journey("nl", (CONTRAST,))["out_of_service"]
     _, buttons = draw(screens[(1280, 800)], s, UiLocal(access_open=True))
     assert not by_action(buttons, "access") and not by_action(buttons, chrome.ACCESS_PANEL)
+
+
+def test_the_panel_stays_open_for_one_shoppers_visit_only():
+    j = journey("en")
+    visit = ["welcome", "scanning_empty", "bagging", "scanning", "payment", "receipt", "thank_you"]
+    for before, after in zip(visit, visit[1:]):
+        assert access_panel_stays(j[before], j[after]), (before, after)
+    assert access_panel_stays(None, j["welcome"]) and access_panel_stays(j["receipt"], j["receipt"])
+    # The visit is over: back at the welcome screen, or a new shopper scanning at the thank-you screen.
+    assert not access_panel_stays(j["thank_you"], j["welcome"])
+    assert not access_panel_stays(j["scanning"], j["welcome"])
+    assert not access_panel_stays(j["thank_you"], j["scanning_empty"])
+    assert not access_panel_stays(j["welcome"], j["out_of_service"])
 
 
 # ------------------------------------------------------------------------------------- time limits, announced
@@ -401,7 +456,7 @@ def test_more_time_on_the_idle_prompt_extends_every_limit_and_dismisses_it(scree
     state, _ = screen_state("idle", "de", ())
     _, buttons = draw(screens[size], state)
     (more,) = by_action(buttons, "access")
-    assert (more.kind, more.arg) == ("touch", MORE_TIME) and min(more.rect.size) >= theme.MIN_TOUCH_PX
+    assert (more.kind, more.arg) == ("touch", MORE_TIME) and mm(min(more.rect.size), size) >= TOUCH_MM
     assert tr("de", "access.more_time") in screens[size].last_texts
     s = run(state, Touched(state.t + 1, more.action, more.arg))
     assert MORE_TIME in s.access and s.idle_stage == 0
@@ -422,6 +477,46 @@ def test_the_receipt_countdown_counts_the_longer_time_too(screens):
     assert tr("en", "receipt.auto.paper", seconds=round(limit)) in joined(screens[(1280, 800)])
     assert run(s, Tick(s.t_mode + limit - 0.5)).mode == "receipt"
     assert run(s, Tick(s.t_mode + limit)).mode != "receipt"
+
+
+# ---------------------------------------------------------------------------------------- touch targets, in mm
+
+def test_a_touch_target_is_15_mm_at_the_density_of_each_panel():
+    for size, inches in PANEL_INCHES.items():
+        density = math.hypot(*size) / (inches * 25.4)
+        assert theme.px_per_mm(size) == pytest.approx(density)
+        assert theme.Metrics.for_size(size).touch == math.ceil(15 * density)
+    assert [theme.Metrics.for_size(size).touch for size in SIZES] == [101, 89, 84]
+    # A size that is none of the panels is as dense as the nearest one (a 1024x768 window: the 7" panel's).
+    assert theme.px_per_mm((1024, 768)) == theme.px_per_mm((1024, 600))
+    # The config's diagonal: a 10.1" panel of 1024x600 pixels has bigger pixels, so fewer make 15 mm.
+    coarse = theme.px_per_mm((1024, 600), 10.1)
+    assert coarse == pytest.approx(math.hypot(1024, 600) / (10.1 * 25.4))
+    assert theme.Metrics.for_size((1024, 600), density=coarse).touch == max(theme.MIN_TOUCH_PX, math.ceil(15 * coarse))
+
+
+@pytest.mark.parametrize("density", [6.5, 7.5])
+def test_a_denser_panel_gets_15_mm_buttons_in_its_own_pixels(density):
+    size = (1280, 800)                  # 5.9 px/mm on the 10.1" panel; 6.5 and 7.5 on a 9" and a 7.9" one
+    screen = LaneScreen(size, px_per_mm=density)
+    for name in SCREENS + ["scanning_panel", "receipt_panel", "idle", "pin_pad"]:
+        state, local = screen_state(name, "de", ())
+        _, buttons = draw(screen, state, local)
+        small = [(b.action, b.rect.size) for b in buttons if min(b.rect.size) < 15 * density]
+        assert not small, (name, small)
+
+
+def test_the_display_section_of_the_config_gives_the_panels_size():
+    from kiosk.config import ConfigError, DisplayConfig, find_config, load, parse
+
+    assert load(find_config(None)).display == DisplayConfig()        # the demo: the panel of the window's size
+    assert parse({"display": {"diagonal_in": 7}}).display == DisplayConfig(diagonal_in=7.0)
+    assert parse({"display": {"px_per_mm": 6.5}}).display == DisplayConfig(px_per_mm=6.5)
+    for bad, words in (({"diagonal_in": 7, "px_per_mm": 6.5}, "not both"), ({"inches": 7}, "unknown setting"),
+                       ({"diagonal_in": "7 inch"}, "must be a number"), ({"px_per_mm": 0}, "must be a number"),
+                       ({"diagonal_in": True}, "must be a number")):
+        with pytest.raises(ConfigError, match=words):
+            parse({"display": bad})
 
 
 # ----------------------------------------------------------------------------------------------- the README's pictures

@@ -3,9 +3,11 @@
 The states come from the real reducer: a shopper starts, scans milk, a cake with a long German name and a bottle of
 water with a deposit, bags them, puts something unexpected in the bagging area, pays (declined, then approved),
 chooses a receipt and is thanked; the lane is also seen closed and with an attendant signed in. Each screen must show
-the right words, offer the right buttons, keep every button and every text inside the screen and its box, and never
-let two buttons overlap. A PNG of each screen goes to pytest's tmp_path for a human to look at. The journey and the
-checks every frame must pass live in ``uikit`` (shared with the accessibility tests).
+the right words, offer the right buttons, keep every button and every text inside the screen and its box, make every
+button at least 15 mm both ways on the lane's panel of that size, and never let two buttons overlap. A PNG of each
+screen goes to pytest's tmp_path for a human to look at. The journey and the checks every frame must pass live in
+``uikit`` (shared with the accessibility tests). Last, the application loop draws a frame exactly when the screen can
+have changed.
 """
 
 from __future__ import annotations
@@ -34,10 +36,9 @@ from kiosk.ui import i18n  # noqa: E402
 from kiosk.ui.attendant import command_args, reason_text  # noqa: E402
 from kiosk.ui.i18n import tr  # noqa: E402
 from kiosk.ui.screen import LaneScreen, UiLocal, fit_text, hit, wrap_text  # noqa: E402
-from kiosk.ui.theme import MIN_TOUCH_PX  # noqa: E402
 from kiosk.ui.widgets import load_font  # noqa: E402
-from uikit import (CAKE, EXPECTED_BUTTONS, FORBIDDEN_BUTTONS, LANGS, MILK, SCREENS, SIZES, WATER,  # noqa: E402
-                   WHISKY, check_frame, expected_texts, joined, journey, run, scan, shown)
+from uikit import (CAKE, EXPECTED_BUTTONS, FORBIDDEN_BUTTONS, LANGS, MILK, SCREENS, SIZES, TOUCH_MM,  # noqa: E402
+                   WATER, WHISKY, check_frame, expected_texts, joined, journey, mm, run, scan, shown)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -70,16 +71,15 @@ def test_every_screen_in_every_language_at_every_size(screens, tmp_path, name, l
         assert text in " ".join(screen.last_texts), f"{text!r} is not on the {name} screen"
     if state.txn is not None and name not in ("receipt", "thank_you", "unexpected_nudge", "unexpected_alerted"):
         names_lang = state.settings.default_lang if name == "attendant" else lang
-        for line in state.txn.active_lines:
-            if line.item is not None:
-                item_name = line.item.display_name(names_lang)
-                assert shown(item_name, screen.last_texts), f"{item_name!r} is not on the {name} screen"
-    # The shopper's buttons are big enough for a finger (the language pills in the bar may be a little smaller).
-    for b in buttons:
-        if b.kind == "touch" and b.action != "lang":
-            assert min(b.rect.size) >= MIN_TOUCH_PX
-            if size == (1280, 800):
-                assert min(b.rect.size) >= 90
+        # Every line, or, where the attendant's list of finger-high lines scrolls (a 7" panel), the newest.
+        scrolls = any(b.action == "menu_scroll_up" for b in buttons)
+        lines = [ln for ln in state.txn.active_lines if ln.item is not None]
+        for line in lines[-1:] if scrolls else lines:
+            item_name = line.item.display_name(names_lang)
+            if name == "attendant":                                # the attendant's list says how many
+                item_name = tr(names_lang, "att.line", qty=line.qty, name=item_name)
+            assert shown(item_name, screen.last_texts), f"{item_name!r} is not on the {name} screen"
+        assert not scrolls or size == (1024, 600), "the journey's basket fits the attendant's list"
 
     png = tmp_path / f"{name}-{lang}-{size[0]}x{size[1]}.png"
     pygame.image.save(surface, str(png))
@@ -155,8 +155,9 @@ def test_the_age_check_card_never_hides_the_newest_line(screens):
         assert any(b.action == "scroll_up" for b in buttons)
 
 
-def test_a_device_fault_on_the_welcome_screen_sits_above_the_greeting(screens):
-    s = run(journey("de")["welcome"], DeviceStatus(5, "printer", False, "paper out"))
+@pytest.mark.parametrize("access", [(), ("large_text",)], ids=["normal", "large_text"])
+def test_a_device_fault_on_the_welcome_screen_sits_above_the_greeting(screens, access):
+    s = run(journey("de", access)["welcome"], DeviceStatus(5, "printer", False, "paper out"))
     for size in SIZES:
         screen = screens[size]
         surface = pygame.Surface(size)
@@ -479,7 +480,7 @@ def test_every_bagging_prompt_tells_the_shopper_exactly_what_to_do(screens, tmp_
         assert ("touch", "help") in offered                    # "call for help" on the panel, or the Help key
     if prompt == "own_bag":
         own = [b for b in buttons if b.action == "own_bag"]
-        assert len(own) == 1 and own[0].kind == "touch" and min(own[0].rect.size) >= MIN_TOUCH_PX
+        assert len(own) == 1 and own[0].kind == "touch" and mm(min(own[0].rect.size), size) >= TOUCH_MM
         assert tr(lang, "iv.prompt.own_bag.button") in screen.last_texts
     else:
         assert ("touch", "own_bag") not in offered
@@ -735,3 +736,89 @@ def test_the_audit_buttons_close_the_audit_with_their_verdict(screens, verdict):
     done = s.intervention(iv.id)
     assert done.status == "resolved" and done.resolved_by == "attendant:anna"
     assert done.resolution == f"audit_{verdict}"
+
+
+# ------------------------------------------------------------------------------------------------ the app's frames
+
+def lane_app(tmp_path: Path, size: tuple[int, int], **config_changes):
+    """The application with no devices, no speech and no assist channel, on the demo's config."""
+    import dataclasses
+
+    from kiosk.app import LaneApp
+    from kiosk.config import find_config
+    from kiosk.config import load as load_config
+    from kiosk.devices import LaneDevices
+    from kiosk.journal import Journal
+    from kiosk.runtime import LaneRuntime
+    from lanekit import DictCatalog
+
+    config = load_config(find_config(None))
+    config = dataclasses.replace(config, data_dir=tmp_path, devices={},
+                                 speech=dataclasses.replace(config.speech, enabled=False),
+                                 assist=dataclasses.replace(config.assist, bus="off"), **config_changes)
+    lane = LaneRuntime(config, Journal(tmp_path / "journal.db"), DictCatalog())
+    return LaneApp(config, lane, LaneDevices(config), size=size, headless=True)
+
+
+def run_app(app, story) -> None:
+    """Run the app's loop with ``story()`` beside it from its first frame on; the loop ends with the story."""
+    import asyncio
+
+    from kiosk.app import FRAME_S
+
+    async def both() -> None:
+        main = asyncio.create_task(app.main())
+        while app.frames == 0:
+            assert not main.done(), main.exception()
+            await asyncio.sleep(FRAME_S)
+        try:
+            await story()
+        finally:
+            app.running = False
+            await main
+
+    asyncio.run(both())
+
+
+def test_the_app_draws_a_frame_exactly_when_the_screen_can_have_changed(tmp_path):
+    """The loop's key is the state by value: an equal state put in place draws nothing, a real change one frame."""
+    import asyncio
+    import dataclasses
+
+    from kiosk.app import FRAME_S
+
+    app = lane_app(tmp_path, (1024, 600))
+    lane = app.lane
+
+    async def frames_after(change) -> int:
+        """Frames the loop draws in a dozen turns after ``change()``."""
+        before = app.frames
+        change()
+        await asyncio.sleep(12 * FRAME_S)
+        return app.frames - before
+
+    def open_panel() -> None:                                              # a change of the screen's own state
+        app.local.access_open = True
+
+    async def story() -> None:
+        assert await frames_after(lambda: None) == 0                      # nothing happens: nothing is drawn
+        equal = dataclasses.replace(lane.state)
+        assert equal == lane.state and equal is not lane.state
+        assert await frames_after(lambda: setattr(lane, "state", equal)) == 0
+        assert await frames_after(lambda: app.execute(lane.touch("lang", "en"))) == 1
+        assert await frames_after(open_panel) == 1
+        assert await frames_after(open_panel) == 0                        # it is open already
+
+    run_app(app, story)
+
+
+def test_the_app_sizes_touch_targets_for_the_panel_in_the_config(tmp_path, caplog):
+    from kiosk.config import DisplayConfig
+
+    async def story() -> None:
+        pass
+
+    caplog.set_level("INFO", logger="kiosk.app")
+    run_app(lane_app(tmp_path, (1280, 800), display=DisplayConfig(diagonal_in=7.0)), story)
+    # A 7" panel of 1280x800 pixels: 8.49 px/mm, so a 15 mm target is 128 px.
+    assert "display: 8.49 px/mm, touch targets at least 128 px (15 mm)" in caplog.text

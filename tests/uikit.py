@@ -1,9 +1,9 @@
 """Shared helpers of the screen tests: the shopper's journey built with the real reducer, and what every frame owes.
 
 ``journey(lang, access)`` gives one state per screen of a visit (the shopper may switch accessibility options on at
-the welcome screen first); ``check_frame`` is what must hold for any frame (not blank, everything on screen, no
-overlapping buttons, every text inside its box); ``expected_texts`` and ``EXPECTED_BUTTONS`` are what each screen
-must show and offer.
+the welcome screen first); ``check_frame`` is what must hold for any frame (not blank, everything on screen, every
+button at least 15 mm both ways on the lane's panel of that size, no overlapping buttons, every text inside its box);
+``expected_texts`` and ``EXPECTED_BUTTONS`` are what each screen must show and offer.
 
 Run as a script, it writes the README's pictures of the demo lane (``config/demo-journey.jsonl`` replayed up to
 Pay, drawn normal, in high contrast, in large text and with the accessibility panel open):
@@ -12,6 +12,7 @@ Pay, drawn normal, in high contrast, in large text and with the accessibility pa
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import replace
@@ -34,6 +35,22 @@ from kiosk.ui.screen import Button, LaneScreen, UiLocal  # noqa: E402
 
 SIZES = [(1024, 600), (1280, 800), (1920, 1080)]
 LANGS = ["de", "en", "nl"]
+
+#: The lane's panel at each size, by its diagonal in inches (the tests' own table, not the theme's), and the smallest
+#: touch target on it: 15 mm both ways.
+PANEL_INCHES = {(1024, 600): 7.0, (1280, 800): 10.1, (1920, 1080): 15.6}
+TOUCH_MM = 15.0
+
+
+def mm(px: float, size: tuple[int, int]) -> float:
+    """``px`` pixels in millimetres on the lane's panel of ``size``."""
+    return px * PANEL_INCHES[size] * 25.4 / math.hypot(*size)
+
+
+def too_small(buttons: list[Button], size: tuple[int, int]) -> list[tuple[str, float, float]]:
+    """(action, width mm, height mm) of every button narrower or lower than ``TOUCH_MM`` on the panel of ``size``."""
+    return [(b.action, round(mm(b.rect.width, size), 1), round(mm(b.rect.height, size), 1)) for b in buttons
+            if mm(min(b.rect.size), size) < TOUCH_MM]
 
 MILK = Item("1001", "Frische Vollmilch 3,5 %", 129, 700, gtins=("04000000000011",), weight_g=1040,
             name_en="Fresh whole milk 3.5 %", name_nl="Verse volle melk 3,5 %")
@@ -115,8 +132,8 @@ EXPECTED_BUTTONS = {
                   ("ui", "select_line")},
     "payment": {("touch", "help")},
     "payment_declined": {("touch", "pay"), ("touch", "back"), ("touch", "help")},
-    "receipt": {("touch", "receipt")},
-    "thank_you": {("touch", "done")},
+    "receipt": {("touch", "receipt"), ("ui", "access_panel")},
+    "thank_you": {("touch", "done"), ("ui", "access_panel")},
 }
 
 #: (kind, action) pairs a screen must not offer: what is covered or makes no sense there.
@@ -179,13 +196,14 @@ def distinct_colors(surface: pygame.Surface, steps: int = 48) -> int:
 
 
 def check_frame(screen: LaneScreen, surface: pygame.Surface, buttons: list[Button]) -> None:
-    """What must hold for every frame: everything on screen, no overlaps, texts inside their boxes."""
+    """What must hold for every frame: everything on screen, buttons a finger big, no overlaps, texts inside their
+    boxes."""
     bounds = surface.get_rect()
     assert distinct_colors(surface) >= 5, "the screen looks blank"
     for b in buttons:
         assert b.kind in ("touch", "attendant", "ui")
         assert bounds.contains(b.rect), f"{b} is off-screen"
-        assert b.rect.width >= 56 and b.rect.height >= 56, f"{b} is too small to touch"
+    assert not too_small(buttons, bounds.size), f"smaller than {TOUCH_MM:g} mm: {too_small(buttons, bounds.size)}"
     for i, a in enumerate(buttons):
         for b in buttons[i + 1:]:
             assert not a.rect.colliderect(b.rect), f"{a} overlaps {b}"

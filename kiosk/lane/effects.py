@@ -75,6 +75,13 @@ class EndOfDay:
 
 
 @dataclass(frozen=True, slots=True)
+class Restart:
+    """Restart the lane application (an attendant asked, from the console): the service manager starts it again."""
+
+    attendant: str
+
+
+@dataclass(frozen=True, slots=True)
 class WeightObserved:
     """One unit of ``item`` was accepted in the bagging area at ``grams``: the shell's weight table learns it."""
 
@@ -88,5 +95,5 @@ class TransactionClosed:
     summary: TransactionSummary
 
 
-Effect = (Light | Alert | AlertCleared | Charge | Print | Sound | CommandRejected | EndOfDay | WeightObserved
+Effect = (Light | Alert | AlertCleared | Charge | Print | Sound | CommandRejected | EndOfDay | Restart | WeightObserved
           | TransactionClosed)

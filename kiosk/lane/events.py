@@ -86,7 +86,8 @@ class AttendantSignedOut:
 @dataclass(frozen=True, slots=True)
 class AttendantCommand:
     """An attendant's decision: ``approve``, ``verify_age``, ``void_line``, ``set_qty``, ``cancel``, ``suspend``,
-    ``close_lane``, ``open_lane``, ``reprint``, ``reject_age``. ``command_id`` makes it idempotent."""
+    ``audit_done``, ``close_lane``, ``open_lane``, ``reprint``, ``reject_age``, ``end_of_day``, ``restart``.
+    ``command_id`` makes it idempotent; ``via`` says where it was given (at the lane, or from the console)."""
 
     t: float
     command: str

@@ -719,6 +719,11 @@ def _on_command(state: LaneState, ev: AttendantCommand) -> tuple[LaneState, list
         # The printer prints each job id once (its ledger), so every reprint needs an id of its own.
         job = f"{state.lane_id}-{state.last_summary.number}-copy-{ev.command_id or format(ev.t, '.3f')}"
         return replace(state, print_pending=state.print_pending + (job,)), [fx.Print(job, state.last_summary, True)]
+    if cmd == "restart":
+        # The shell stops the application and systemd starts it again; the journal brings back whatever was open.
+        if state.txn is not None and state.txn.pending_payment is not None:
+            return reject("payment_in_progress")
+        return state, [fx.Restart(ev.attendant)]
     if cmd == "end_of_day":
         if state.mode not in (WELCOME, THANK_YOU, OUT_OF_SERVICE):
             return reject("transaction_open")

@@ -14,8 +14,8 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
     "attendant": frozenset({"approve", "verify_age", "reject_age", "void_line", "set_qty", "cancel", "suspend",
                             "audit_done",
                             "reprint", "sign_out"}),
-    "supervisor": frozenset({"close_lane", "open_lane", "end_of_day"}),
-    "technician": frozenset({"close_lane", "open_lane"}),
+    "supervisor": frozenset({"close_lane", "open_lane", "end_of_day", "restart"}),
+    "technician": frozenset({"close_lane", "open_lane", "restart"}),
 }
 
 

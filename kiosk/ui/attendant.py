@@ -10,6 +10,10 @@ id and the verdict as ``"<id>:ok"`` or ``"<id>:found"`` (audit_done), or the lin
 An alert of the bagging area tells the attendant what the lane saw before they walk over: the item, the weight
 expected and the weight measured (signed changes in grams), and why the transaction looks risky (the risk score and
 its reasons, ``"voids:2"`` read as "2 voids").
+
+The attendant touches the same panel as the shopper, so every key and button is at least ``theme.TOUCH_MM`` both
+ways: on a 7" panel the PIN pad puts the dots beside its keys, and each line of the basket list (a touch selects it
+for Void line, in the bottom bar with the other commands) is a finger tall.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import pygame
 from kiosk.lane import interventions as iv_
 from kiosk.lane.state import DEPOSIT, OUT_OF_SERVICE, THANK_YOU, WELCOME, Intervention, LaneState, Line
 from kiosk.ui import icons, theme
-from kiosk.ui.basket import scroll_column, shown_lines, window
+from kiosk.ui.basket import scroll_column, scroll_width, shown_lines, window
 from kiosk.ui.i18n import has, tr
 from kiosk.ui.model import ATTENDANT, UI, Button, UiLocal
 from kiosk.ui.widgets import Canvas, split_h
@@ -41,8 +45,8 @@ _RISK_LINES = 5
 _INTERVENTION_COMMANDS = ("approve", "verify_age", "reject_age")
 
 
-def _close_button(c: Canvas, rect: pygame.Rect, style: str = "secondary") -> None:
-    c.button(rect, None, UI, "close_menu", style=style, icon=icons.cross)
+def _close_button(c: Canvas, rect: pygame.Rect, style: str = "secondary", face: pygame.Rect | None = None) -> None:
+    c.button(rect, None, UI, "close_menu", style=style, icon=icons.cross, face=face)
 
 
 # ------------------------------------------------------------------------------------------------------ PIN pad
@@ -52,17 +56,21 @@ def draw_pin_pad(c: Canvas, state: LaneState, local: UiLocal, now: float) -> Non
     lang = attendant_lang(state)
     screen = pygame.Rect(0, 0, m.w, m.h)
     c.cover(screen)
-    key_h = m.button_h
-    close_s = max(c.px(64, 56), m.header_h * 4 // 5)
+    close_s = max(m.touch, m.header_h * 4 // 5)
     title_h = max(close_s, c.line_h("large_b"))
     field_h = max(c.px(64, 48), c.line_h("xl_b"))
     msg_h = c.line_h("small")
+    entry_h = field_h + m.gap + msg_h              # the dots, and the message under them
     ip = m.pad
     budget = m.h - 2 * m.pad
-    fixed = 2 * ip + title_h + field_h + msg_h + 3 * m.gap
-    key_h = max(56, min(key_h, (budget - fixed - 3 * m.gap) // 4))
-    pw = min(m.w - 2 * m.pad, max(c.px(460), 3 * key_h * 2))
-    ph = min(budget, fixed + 4 * key_h + 3 * m.gap)
+    head = 2 * ip + title_h + m.gap                # the margins and the title bar
+    key_h = max(m.touch, min(m.button_h, (budget - head - entry_h - 4 * m.gap) // 4))
+    keys_h = 4 * key_h + 3 * m.gap
+    # The dots above the keys; on a screen too short for that (a 7" panel) beside them, so the keys keep their size.
+    beside = head + entry_h + m.gap + keys_h > budget
+    keys_w = max(c.px(460), 6 * key_h) - 2 * ip
+    pw = min(m.w - 2 * m.pad, keys_w + 2 * ip + (keys_w * 2 // 3 + m.gap if beside else 0))
+    ph = min(budget, head + keys_h + (0 if beside else entry_h + m.gap))
     panel = pygame.Rect(0, 0, pw, ph)
     panel.center = screen.center
     c.card(panel)
@@ -74,7 +82,14 @@ def draw_pin_pad(c: Canvas, state: LaneState, local: UiLocal, now: float) -> Non
     c.text(tr(lang, "pin.title"), "large_b", theme.HEADER_INK,
            pygame.Rect(inner.x, panel.y + ip // 2, close.left - m.gap - inner.x, title_h))
     y = panel.y + ip + title_h + m.gap
-    field = pygame.Rect(inner.x, y, inner.width, field_h)
+    if beside:
+        keys_x = inner.right - min(keys_w, inner.width * 3 // 5)
+        keys = pygame.Rect(keys_x, y, inner.right - keys_x, inner.bottom - y)
+        entry = pygame.Rect(inner.x, y + (keys.height - entry_h) // 2, keys.x - m.gap - inner.x, entry_h)
+    else:
+        entry = pygame.Rect(inner.x, y, inner.width, entry_h)
+        keys = pygame.Rect(inner.x, entry.bottom + m.gap, inner.width, inner.bottom - entry.bottom - m.gap)
+    field = pygame.Rect(entry.x, entry.y, entry.width, field_h)
     pygame.draw.rect(c.surface, theme.BG, field, border_radius=m.radius)
     pygame.draw.rect(c.surface, theme.SECONDARY_BORDER, field, width=c.px(2), border_radius=m.radius)
     if local.pin:
@@ -86,18 +101,14 @@ def draw_pin_pad(c: Canvas, state: LaneState, local: UiLocal, now: float) -> Non
             pygame.draw.circle(c.surface, theme.INK, (x0 + i * step, field.centery), r)
     else:
         c.text(tr(lang, "pin.prompt"), "body", theme.FAINT, field.inflate(-2 * m.gap, 0), "center")
-    y = field.bottom + m.gap
+    message = pygame.Rect(entry.x, field.bottom + m.gap, entry.width, msg_h)
     locked = state.pin_locked_until > now
     if locked:
         minutes = max(1, math.ceil((state.pin_locked_until - now) / 60))
-        c.text(tr(lang, "pin.locked", minutes=minutes), "small", theme.DANGER,
-               pygame.Rect(inner.x, y, inner.width, msg_h), "center")
+        c.text(tr(lang, "pin.locked", minutes=minutes), "small", theme.DANGER, message, "center")
     elif state.pin_failures:
         left = max(0, state.settings.pin_attempts - state.pin_failures)
-        c.text(tr(lang, "pin.wrong", left=left), "small", theme.DANGER, pygame.Rect(inner.x, y, inner.width, msg_h),
-               "center")
-    y += msg_h + m.gap
-    keys = pygame.Rect(inner.x, y, inner.width, inner.bottom - y)
+        c.text(tr(lang, "pin.wrong", left=left), "small", theme.DANGER, message, "center")
     rows = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], ["clear", "0", "ok"]]
     row_h = (keys.height - 3 * m.gap) // 4
     for r_i, labels in enumerate(rows):
@@ -117,13 +128,14 @@ def draw_pin_pad(c: Canvas, state: LaneState, local: UiLocal, now: float) -> Non
 # --------------------------------------------------------------------------------------------------------- menu
 
 def _menu_commands(state: LaneState) -> list[str]:
-    """The lane-wide commands offered, in order; the reducer still decides whether each applies now."""
+    """The commands of the menu's bottom bar, in order (``void_line`` voids the line selected in the basket list);
+    the reducer still decides whether each applies now."""
     session = state.attendant
     role = session.role if session is not None else ""
     txn_open = state.txn is not None and state.txn.status == "open"
     out = []
     if txn_open:
-        out += ["cancel", "suspend"]
+        out += ["cancel", "suspend", "void_line"]
     if state.last_summary is not None:
         out.append("reprint")
     if state.mode in (WELCOME, THANK_YOU, OUT_OF_SERVICE):
@@ -134,6 +146,13 @@ def _menu_commands(state: LaneState) -> list[str]:
 
 def _selectable(line: Line) -> bool:
     return line.qty > 0 and line.kind != DEPOSIT
+
+
+def _selected(state: LaneState, local: UiLocal) -> Line | None:
+    """The line selected in the attendant's basket list, if it can still be voided."""
+    txn = state.txn
+    line = txn.line(local.selected_line) if txn is not None and local.selected_line is not None else None
+    return line if line is not None and _selectable(line) else None
 
 
 def command_args(action: str, arg: str | None) -> dict[str, int | str | None]:
@@ -298,6 +317,7 @@ def _interventions(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) ->
 
 
 def _basket(c: Canvas, state: LaneState, local: UiLocal, lang: str, rect: pygame.Rect) -> None:
+    """The transaction's lines, each a touch target that selects it for Void line (in the bottom bar)."""
     m = c.m
     txn = state.txn
     head_h = c.line_h("body_b") + m.gap
@@ -306,24 +326,18 @@ def _basket(c: Canvas, state: LaneState, local: UiLocal, lang: str, rect: pygame
     head = pygame.Rect(rect.x, rect.y, rect.width, head_h)
     c.text(hint, "small", theme.MUTED, pygame.Rect(head.right - hw, head.y, hw, head_h), "right")
     c.text(tr(lang, "att.basket"), "body_b", theme.INK, pygame.Rect(head.x, head.y, head.width - hw - m.gap, head_h))
-    void_r = pygame.Rect(rect.x, rect.bottom - m.button_h, rect.width, m.button_h)
-    area = pygame.Rect(rect.x, rect.y + head_h, rect.width, void_r.top - m.gap - rect.y - head_h)
+    area = pygame.Rect(rect.x, rect.y + head_h, rect.width, rect.height - head_h)
     c.card(area, shadow=False)
     rows = [ln for ln in shown_lines(txn)] if txn is not None and txn.status == "open" else []
-    selected = txn.line(local.selected_line) if (txn is not None and local.selected_line is not None) else None
-    if selected is not None and not _selectable(selected):
-        selected = None
-    c.button(void_r, tr(lang, "att.void_line"), ATTENDANT, "void_line",
-             str(selected.id) if selected is not None else None,
-             style="danger" if selected is not None else "disabled", font="body_b")
+    selected = _selected(state, local)
     inner = area.inflate(-2 * c.px(6, 4), -2 * c.px(6, 4))
     if not rows:
         c.text(tr(lang, "att.no_transaction"), "body", theme.MUTED, inner, "center")
         return
-    row_h = max(c.px(68, 60), m.row_h)
+    row_h = max(m.touch, m.row_h)          # every row is a touch target: it selects the line
     visible = max(1, inner.height // row_h)
     if len(rows) > visible:
-        sb_w = max(c.px(72, 60), m.button_h * 3 // 4)
+        sb_w = scroll_width(c, inner.height)
         scroll_column(c, pygame.Rect(inner.right - sb_w, inner.y, sb_w, inner.height), len(rows), visible,
                       local.menu_scroll, "menu_scroll_up", "menu_scroll_down")
         inner.width -= sb_w + m.gap
@@ -365,19 +379,21 @@ def draw_menu(c: Canvas, state: LaneState, local: UiLocal, now: float) -> None:
     pygame.draw.rect(c.surface, theme.STAFF_BG, screen)
     bar = pygame.Rect(0, 0, m.w, m.header_h)
     pygame.draw.rect(c.surface, theme.STAFF_HEADER, bar)
-    pygame.draw.rect(c.surface, theme.STAFF_ACCENT, pygame.Rect(0, bar.bottom - c.px(4, 3), m.w, c.px(4, 3)))
-    close = pygame.Rect(m.w - m.header_h, 0, m.header_h, m.header_h - c.px(4, 3))
-    _close_button(c, close, "staff_header")
+    stripe = c.px(4, 3)
+    pygame.draw.rect(c.surface, theme.STAFF_ACCENT, pygame.Rect(0, bar.bottom - stripe, m.w, stripe))
+    # Close and Sign out take the bar's height to be touched; they are drawn above its accent line.
+    close = pygame.Rect(m.w - m.header_h, 0, m.header_h, m.header_h)
+    _close_button(c, close, "staff_header", face=pygame.Rect(close.x, 0, close.width, close.height - stripe))
     sign_w = max(c.px(200, 150), c.width_of("body_b", tr(lang, "att.sign_out")) + 4 * m.gap)
-    sign = pygame.Rect(close.left - m.gap - sign_w, c.px(10, 6), sign_w, m.header_h - 2 * c.px(10, 6) - c.px(4, 3))
-    c.button(pygame.Rect(sign.x, 0, sign.width, close.height), tr(lang, "att.sign_out"), ATTENDANT, "sign_out",
+    sign = pygame.Rect(close.left - m.gap - sign_w, c.px(10, 6), sign_w, m.header_h - 2 * c.px(10, 6) - stripe)
+    c.button(pygame.Rect(sign.x, 0, sign.width, m.header_h), tr(lang, "att.sign_out"), ATTENDANT, "sign_out",
              style="staff", font="body_b", face=sign)
     x = m.pad
     r = c.text(tr(lang, "att.title"), "large_b", theme.HEADER_INK,
-               pygame.Rect(x, 0, max(0, sign.left - m.gap - x), bar.height - c.px(4, 3)))
+               pygame.Rect(x, 0, max(0, sign.left - m.gap - x), bar.height - stripe))
     who = tr(lang, "att.signed_in", name=session.attendant, role=tr(lang, f"role.{session.role}"))
     who_box = pygame.Rect(r.right + 2 * m.gap, 0, max(0, sign.left - m.gap - r.right - 2 * m.gap),
-                          bar.height - c.px(4, 3))
+                          bar.height - stripe)
     c.text(who, "body", theme.HEADER_MUTED, who_box)
 
     # Status line: where the lane is, what it shows, what is broken.
@@ -404,12 +420,16 @@ def draw_menu(c: Canvas, state: LaneState, local: UiLocal, now: float) -> None:
         c.text(local.staff_message, "small", theme.INK, pygame.Rect(m.pad, y, m.w - 2 * m.pad, sh))
         y += sh + m.gap
 
-    # Bottom bar: the lane-wide commands.
+    # Bottom bar: the commands, Void line among them for the line selected in the list.
     commands = _menu_commands(state)
     bottom = pygame.Rect(m.pad, m.h - m.pad - m.button_h, m.w - 2 * m.pad, m.button_h)
+    selected = _selected(state, local)
     for cmd, cell in zip(commands, split_h(bottom, max(1, len(commands)), m.gap)):
         style = "danger" if cmd in ("cancel", "close_lane") else "secondary"
-        c.button(cell, tr(lang, f"att.{cmd}"), ATTENDANT, cmd, None, style=style, font="body_b")
+        arg = None
+        if cmd == "void_line":
+            arg, style = (str(selected.id), "danger") if selected is not None else (None, "disabled")
+        c.button(cell, tr(lang, f"att.{cmd}"), ATTENDANT, cmd, arg, style=style, font="body_b")
     body = pygame.Rect(m.pad, y, m.w - 2 * m.pad, bottom.top - m.gap - y)
     left_w = round(body.width * 0.5)
     _interventions(c, state, lang, pygame.Rect(body.x, body.y, left_w - m.gap, body.height))

@@ -13,7 +13,7 @@ from kiosk.lane.state import DEPOSIT, VOUCHER, LaneState, Line, Transaction
 from kiosk.ui import icons, theme
 from kiosk.ui.i18n import tr
 from kiosk.ui.model import UI
-from kiosk.ui.widgets import Canvas
+from kiosk.ui.widgets import Canvas, split_h
 from kiosk.ui.wording import items_label, line_detail, line_name, money
 
 
@@ -33,21 +33,37 @@ def window(count: int, visible: int, scroll: int) -> tuple[int, int, int]:
     return max(0, end - visible), end, scroll
 
 
+def scroll_width(c: Canvas, height: int) -> int:
+    """How wide the scroll buttons beside a list ``height`` pixels tall are: a column of up over down, or, when the
+    list is too short for two touch targets one over the other, the two side by side."""
+    m = c.m
+    if height >= 2 * m.touch + m.gap:
+        return max(m.touch, m.button_h * 3 // 4)
+    return 2 * m.touch + m.gap
+
+
 def scroll_column(c: Canvas, rect: pygame.Rect, count: int, visible: int, scroll: int, up: str, down: str) -> None:
-    """Up and down buttons with a position bar between them; each button's arg is the offset it leads to."""
+    """Up and down buttons (see :func:`scroll_width`) with a position bar between them when they are one over the
+    other; each button's arg is the offset it leads to."""
+    m = c.m
     most = max(0, count - visible)
     page = max(1, visible - 1)
-    bh = min(c.m.button_h, (rect.height - c.m.gap) // 2)
-    up_rect = pygame.Rect(rect.x, rect.y, rect.width, bh)
-    down_rect = pygame.Rect(rect.x, rect.bottom - bh, rect.width, bh)
+    column = rect.height >= 2 * m.touch + m.gap
+    if column:
+        bh = min(m.button_h, (rect.height - m.gap) // 2)
+        up_rect = pygame.Rect(rect.x, rect.y, rect.width, bh)
+        down_rect = pygame.Rect(rect.x, rect.bottom - bh, rect.width, bh)
+    else:
+        bh = min(m.button_h, rect.height)
+        up_rect, down_rect = split_h(pygame.Rect(rect.x, rect.centery - bh // 2, rect.width, bh), 2, m.gap)
     can_up, can_down = scroll < most, scroll > 0
     c.button(up_rect, None, UI, up, str(min(most, scroll + page)), style="secondary" if can_up else "disabled",
              icon=lambda s, r, col: icons.arrow(s, r, col, up=True))
     c.button(down_rect, None, UI, down, str(max(0, scroll - page)), style="secondary" if can_down else "disabled",
              icon=lambda s, r, col: icons.arrow(s, r, col, up=False))
-    track = pygame.Rect(rect.centerx - c.px(3, 2), up_rect.bottom + c.m.gap,
-                        c.px(6, 4), down_rect.top - up_rect.bottom - 2 * c.m.gap)
-    if track.height > c.px(20):
+    track = pygame.Rect(rect.centerx - c.px(3, 2), up_rect.bottom + m.gap,
+                        c.px(6, 4), down_rect.top - up_rect.bottom - 2 * m.gap)
+    if column and track.height > c.px(20):
         pygame.draw.rect(c.surface, theme.LINE, track, border_radius=track.width // 2)
         thumb_h = max(track.width * 2, track.height * visible // max(1, count))
         first = count - visible - scroll
@@ -121,7 +137,7 @@ def basket_panel(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect, scro
     row_h = m.row_h
     visible = max(1, area.height // row_h)
     if len(rows) > visible:
-        sb_w = max(theme.MIN_TOUCH_PX, m.button_h * 3 // 4)
+        sb_w = scroll_width(c, area.height)
         scroll_column(c, pygame.Rect(area.right - sb_w, area.y, sb_w, area.height), len(rows), visible, scroll,
                       up, down)
         area.width -= sb_w + m.gap

@@ -4,10 +4,11 @@ The brand bar carries the language switch and, in its corner, the attendant's ke
 intervention covers the rest of the screen: a shopper may need another language to read the instruction, and an
 attendant must be able to sign in to resolve it.
 
-The accessibility button sits at the bottom left of the welcome and scanning screens, where a shopper in a wheelchair
-reaches it (EN 301 549: controls within reach from a seated position). It opens a panel (``UiLocal.access_open``)
-with four switches, high contrast, large text, read aloud and more time; each is a ``Touched("access", option)`` for
-the reducer and shows its state from ``LaneState.access`` in words and with a tick, never by colour alone.
+The accessibility button sits at the bottom left of every screen of a visit (welcome, scanning, payment, the receipt
+choice and the thank-you), where a shopper in a wheelchair reaches it (EN 301 549: controls within reach from a seated
+position). It opens a panel (``UiLocal.access_open``) with four switches, high contrast, large text, read aloud and
+more time; each is a ``Touched("access", option)`` for the reducer and shows its state from ``LaneState.access`` in
+words and with a tick, never by colour alone.
 
 The "are you still there?" prompt says how many seconds are left before an attendant is called and offers more
 time, so a time limit is announced and can be extended before it runs out.
@@ -51,7 +52,7 @@ def header(c: Canvas, state: LaneState, lang: str, languages: bool) -> pygame.Re
              icon=lambda s, r, col: icons.key(s, r, col if signed_in else theme.HEADER_MUTED))
     right = key_cell.left - m.gap
     if languages:
-        cell_w = max(c.px(84, theme.MIN_TOUCH_PX),
+        cell_w = max(c.px(84, m.touch),
                      max(c.width_of("body_b", tr(code, "language_code")) for code in LANGUAGES) + c.px(40, 24))
         for code in reversed(LANGUAGES):
             cell = pygame.Rect(right - cell_w, 0, cell_w, m.header_h)

@@ -2,7 +2,8 @@
 
 The receipt screen counts down to the store's default choice (``Settings.receipt_default``), which the reducer
 applies on its own when the time is up (later when the shopper asked for more time); the screen only shows how long
-is left.
+is left. Both screens keep the accessibility button at the bottom left, as the others of the visit do: a shopper
+may want the amount and the choice read aloud, or more time to choose.
 """
 
 from __future__ import annotations
@@ -12,16 +13,23 @@ import math
 import pygame
 
 from kiosk.lane.state import LaneState
-from kiosk.ui import icons, theme
+from kiosk.ui import chrome, icons, theme
 from kiosk.ui.i18n import tr
 from kiosk.ui.model import TOUCH, UiLocal
 from kiosk.ui.widgets import Canvas, split_h
 from kiosk.ui.wording import money
 
 
-def _body(c: Canvas) -> pygame.Rect:
+def _with_access_button(c: Canvas, local: UiLocal, lang: str) -> tuple[pygame.Rect, pygame.Rect]:
+    """Draw the accessibility button at the bottom left; returns the room above the bottom row for the screen's
+    column, and the rest of the bottom row, right of the button."""
     m = c.m
-    return pygame.Rect(m.pad, c.top + m.pad, m.w - 2 * m.pad, m.h - c.top - 2 * m.pad)
+    body = pygame.Rect(m.pad, c.top + m.pad, m.w - 2 * m.pad, m.h - c.top - 2 * m.pad)
+    access_w = min(chrome.access_button_width(c, lang, labelled=True), body.width // 3)
+    access = pygame.Rect(body.x, body.bottom - m.button_h, access_w, m.button_h)
+    chrome.access_button(c, access, lang, local.access_open)
+    rest = pygame.Rect(access.right + m.gap, access.y, body.right - access.right - m.gap, m.button_h)
+    return pygame.Rect(body.x, body.y, body.width, body.height - m.button_h - m.gap), rest
 
 
 def _paid(state: LaneState) -> int:
@@ -32,7 +40,7 @@ def _paid(state: LaneState) -> int:
 
 def draw_receipt(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> pygame.Rect:
     m = c.m
-    body = _body(c)
+    body, _ = _with_access_button(c, local, lang)
     col_w = min(body.width, c.px(1040))
     x = body.centerx - col_w // 2
     icon_h = c.px(88, 44)
@@ -46,16 +54,19 @@ def draw_receipt(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: fl
         countdown = tr(lang, f"receipt.auto.{default}", seconds=left)
     stack = [icon_h, c.line_h(title_font), c.line_h("large"), c.line_h("large_b"), btn_h, c.line_h("small")]
     gaps = [m.gap, 0, 3 * m.gap, m.gap, m.gap]
-    if sum(stack) + sum(gaps) > body.height:
+    if sum(stack) + sum(gaps) > body.height:       # a short screen: the picture goes first ...
         stack[0], gaps[0] = 0, 0
+    if sum(stack) + sum(gaps) > body.height:       # ... then the amount paid: the title says the payment went through
+        stack[2], gaps[2] = 0, m.gap
     y = body.y + max(0, (body.height - sum(stack) - sum(gaps)) // 2)
     if stack[0]:
         icons.check(c.surface, pygame.Rect(x, y, col_w, icon_h), theme.PRIMARY, theme.PRIMARY_INK)
     y += stack[0] + gaps[0]
     c.text(title, title_font, theme.INK, pygame.Rect(x, y, col_w, stack[1]), "center")
     y += stack[1] + gaps[1]
-    c.text(tr(lang, "receipt.paid", amount=money(_paid(state), lang)), "large", theme.MUTED,
-           pygame.Rect(x, y, col_w, stack[2]), "center")
+    if stack[2]:
+        c.text(tr(lang, "receipt.paid", amount=money(_paid(state), lang)), "large", theme.MUTED,
+               pygame.Rect(x, y, col_w, stack[2]), "center")
     message_area = pygame.Rect(body.x, body.y, body.width, y + stack[2] - body.y)
     y += stack[2] + gaps[2]
     c.text(tr(lang, "receipt.question"), "large_b", theme.INK, pygame.Rect(x, y, col_w, stack[3]), "center")
@@ -72,7 +83,7 @@ def draw_receipt(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: fl
 
 def draw_thank_you(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> pygame.Rect:
     m = c.m
-    body = _body(c)
+    body, bottom = _with_access_button(c, local, lang)
     col_w = min(body.width, c.px(1000))
     x = body.centerx - col_w // 2
     icon_h = c.px(130, 60)
@@ -85,11 +96,10 @@ def draw_thank_you(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: 
     elif receipt == "ereceipt":
         lines.append(tr(lang, "thanks.ereceipt"))
     lines.append(tr(lang, "thanks.goods"))
-    btn_w = min(col_w, c.px(460))
     show_qr = receipt == "ereceipt" and bool(local.ereceipt_url)
     qr_h = min(col_w, c.px(240, 120)) if show_qr else 0
-    stack = [icon_h, c.line_h(title_font), c.line_h("large") * len(lines), qr_h, m.button_h]
-    gaps = [2 * m.gap, 2 * m.gap, 2 * m.gap if qr_h else 0, 4 * m.gap]
+    stack = [icon_h, c.line_h(title_font), c.line_h("large") * len(lines), qr_h]
+    gaps = [2 * m.gap, 2 * m.gap, 2 * m.gap if qr_h else 0]
     if sum(stack) + sum(gaps) > body.height:
         stack[0], gaps[0] = 0, 0
     if sum(stack) + sum(gaps) > body.height and qr_h:      # a small screen: the code shrinks, it never overlaps
@@ -108,11 +118,12 @@ def draw_thank_you(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: 
         y += gaps[2]
         qr(c.surface, pygame.Rect(body.centerx - stack[3] // 2, y, stack[3], stack[3]), local.ereceipt_url)
         y += stack[3]
-    message_area = pygame.Rect(body.x, body.y, body.width, y - body.y)
-    y += gaps[3]
-    c.button(pygame.Rect(body.centerx - btn_w // 2, y, btn_w, m.button_h), tr(lang, "action.done"), TOUCH, "done",
-             font="large_b")
-    return message_area
+    # Done in the bottom row, in the middle of the screen unless the accessibility button is in the way.
+    done = pygame.Rect(0, bottom.y, min(bottom.width, c.px(460)), bottom.height)
+    done.centerx = body.centerx
+    done.left = max(done.left, bottom.left)
+    c.button(done, tr(lang, "action.done"), TOUCH, "done", font="large_b")
+    return pygame.Rect(body.x, body.y, body.width, y - body.y)
 
 
 _QR_CACHE: dict[tuple[str, int], pygame.Surface] = {}

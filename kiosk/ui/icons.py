@@ -138,6 +138,20 @@ def cross(surface: pygame.Surface, rect: pygame.Rect, color: Color) -> None:
     pygame.draw.line(surface, color, sq.bottomleft, sq.topright, w)
 
 
+def backspace(surface: pygame.Surface, rect: pygame.Rect, color: Color) -> None:
+    """The key that takes back the last letter: a key shape pointing left, with a cross in it."""
+    sq = _square(rect, 0.5)
+    w = max(2, sq.width // 12)
+    top, bottom, mid = sq.centery - sq.height // 3, sq.centery + sq.height // 3, sq.centery
+    tip = sq.left + sq.width // 3
+    pygame.draw.polygon(surface, color, [(sq.left, mid), (tip, top), (sq.right, top), (sq.right, bottom),
+                                         (tip, bottom)], w)
+    x = pygame.Rect(0, 0, sq.height // 3, sq.height // 3)
+    x.center = ((tip + sq.right) // 2, mid)
+    pygame.draw.line(surface, color, x.topleft, x.bottomright, w)
+    pygame.draw.line(surface, color, x.bottomleft, x.topright, w)
+
+
 def dots(surface: pygame.Surface, rect: pygame.Rect, color: Color, faint: Color, phase: float) -> None:
     """Three dots, one highlighted in turn: "something is happening" (``phase`` is the time in seconds)."""
     r = max(3, min(rect.height // 2, rect.width // 10))

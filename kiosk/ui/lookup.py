@@ -7,6 +7,11 @@ with an on-screen keyboard (QWERTZ with umlauts in German, QWERTY otherwise) and
 opens the weighing card: "place it on the produce scale", the live weight and price, and Confirm once the scale is at
 rest with something on it. Without a produce scale the card says so and weighed articles cannot be chosen.
 
+Every key is a touch target of at least ``theme.TOUCH_MM``. A panel too small for the keyboard's rows at that size
+(a 7" 1024x600 one: eleven 15 mm keys are wider than the screen) gets the compact search: the letters A to Z in rows
+as long as fit, without the umlaut keys (the search ignores umlauts: "kase" finds "Käse"), space and clear, and the
+search takes the whole screen, brand bar included, for the field, a row of results and the keys.
+
 Every button is kind ``ui``; the application loop handles them (``kiosk/app.py``):
 
 =====================  =====================================================================================
@@ -56,6 +61,8 @@ KEYBOARDS: dict[str, tuple[str, str, str]] = {
     "en": ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"),
     "nl": ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"),
 }
+#: The compact search's keys: the alphabet; the umlauts and ß are left to the search, which folds them.
+COMPACT_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_QUERY = 30
 _SEARCH_LIMIT = 60
 
@@ -217,12 +224,17 @@ def _arrow(direction: int):
     return draw
 
 
+def _arrow_w(c: Canvas, height: int) -> int:
+    """How wide the pager's arrows are in a pager ``height`` pixels tall."""
+    return max(c.m.touch, height * 3 // 2)
+
+
 def _pager(c: Canvas, rect: pygame.Rect, page: int, pages: int, lang: str) -> None:
     """Big arrows left and right, "page n of m" between them (nothing when everything fits on one page)."""
     if pages <= 1:
         return
     m = c.m
-    aw = max(theme.MIN_TOUCH_PX, rect.height * 3 // 2)
+    aw = _arrow_w(c, rect.height)
     prev_r = pygame.Rect(rect.x, rect.y, aw, rect.height)
     next_r = pygame.Rect(rect.right - aw, rect.y, aw, rect.height)
     c.button(prev_r, None, UI, "lookup_page", str(page - 1), style="secondary" if page > 0 else "disabled",
@@ -280,15 +292,16 @@ def _grid(c: Canvas, source: LookupCatalog | None, items: list[Item], area: pyga
     tiles = area
     pager = None
     if len(items) > cols * rows:
-        pager_h = max(theme.MIN_TOUCH_PX, min(m.button_h, cell_h))
-        if rows >= 2 or area.height - pager_h - gap >= theme.MIN_TOUCH_PX:
+        pager_h = max(m.touch, min(m.button_h, cell_h))
+        if rows >= 2 or area.height - pager_h - gap >= m.touch:
             tiles = pygame.Rect(area.x, area.y, area.width, area.height - pager_h - gap)
             pager = pygame.Rect(area.x, area.bottom - pager_h, area.width, pager_h)
             rows = fit(tiles.height, cell_h) if tiles.height >= cell_h else 1
-        else:       # one row: the pager goes at its right
-            pager_w = 3 * max(theme.MIN_TOUCH_PX, min(area.height, m.button_h) * 3 // 2)
+        else:       # one row: the pager goes at its right, the figures alone between its arrows
+            pager_h = min(area.height, m.button_h)
+            pager_w = 2 * _arrow_w(c, pager_h) + 2 * gap + c.width_of("body_b", "00/00")
             tiles = pygame.Rect(area.x, area.y, area.width - pager_w - gap, area.height)
-            pager = pygame.Rect(tiles.right + gap, area.y, pager_w, min(area.height, m.button_h))
+            pager = pygame.Rect(tiles.right + gap, area.y, pager_w, pager_h)
             cols = fit(tiles.width, cell_w)
     per = cols * rows
     pages = max(1, -(-len(items) // per))
@@ -306,17 +319,22 @@ def _grid(c: Canvas, source: LookupCatalog | None, items: list[Item], area: pyga
 # ---------------------------------------------------------------------------------------------------- views
 
 def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str) -> pygame.Rect:
-    """The look-up over the screen below the brand bar; returns its panel."""
+    """The look-up over the screen below the brand bar (the compact search: over the whole screen); returns its
+    panel."""
     m = c.m
-    body = pygame.Rect(0, m.header_h, m.w, m.h - m.header_h)
+    source = local.lookup_source
+    item = source.get(local.lookup_item) if source is not None and local.lookup_item else None
+    compact = item is None and local.lookup_query is not None and _compact(c, lang)
+    top = 0 if compact else m.header_h
+    body = pygame.Rect(0, top, m.w, m.h - top)
     c.cover(body)
     panel = body.inflate(-2 * m.pad, -2 * m.pad)
     c.card(panel, border=theme.CARD_BORDER or theme.SECONDARY_BORDER)
-    inner = panel.inflate(-2 * c.px(16, 6), -2 * c.px(16, 6))
-    source = local.lookup_source
-    item = source.get(local.lookup_item) if source is not None and local.lookup_item else None
+    inner = _inner(c, panel)
     if item is not None:
         _weighing(c, local, item, lang, inner, source)
+    elif compact:
+        _compact_search(c, local, lang, inner, source)
     elif local.lookup_query is not None:
         _search(c, local, lang, inner, source)
     else:
@@ -324,21 +342,37 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str) -> pygame.Rect:
     return panel
 
 
-def _top_row(c: Canvas, rect: pygame.Rect, title: str, lang: str, extra: tuple[str, str, str] | None) -> None:
-    """The title on the left; an extra button (label, action, arg) and Close on the right."""
+def _inner(c: Canvas, panel: pygame.Rect) -> pygame.Rect:
+    return panel.inflate(-2 * c.px(16, 6), -2 * c.px(16, 6))
+
+
+def _compact(c: Canvas, lang: str) -> bool:
+    """Whether the search keyboard of ``lang`` is too big for the panel under the brand bar: its longest row of keys a
+    touch target wide, or the six rows (field, results, four of keys) a touch target tall."""
+    m = c.m
+    inner = _inner(c, pygame.Rect(0, m.header_h, m.w, m.h - m.header_h).inflate(-2 * m.pad, -2 * m.pad))
+    cols = max(len(r) for r in KEYBOARDS.get(lang, KEYBOARDS["en"]))
+    return cols * m.touch + (cols - 1) * m.gap > inner.width or 6 * m.touch + 5 * m.gap > inner.height
+
+
+def _top_row(c: Canvas, rect: pygame.Rect, lang: str,
+             extras: tuple[tuple[str, str, str, str], ...] = ()) -> pygame.Rect:
+    """Close at the right of ``rect`` and the ``extras`` (label, action, arg, style) leftwards of it; returns the room
+    left of them, for a title or the search field."""
     m = c.m
     close_label = tr(lang, "lookup.close")
     cw = c.button_width(close_label, icon=True, height=rect.height)
-    right = rect.right
-    close = pygame.Rect(right - cw, rect.y, cw, rect.height)
+    close = pygame.Rect(rect.right - cw, rect.y, cw, rect.height)
     c.button(close, close_label, UI, "lookup_open", "0", style="selected", icon=icons.cross)
     right = close.left - m.gap
-    if extra is not None:
-        label, action, arg = extra
+    for label, action, arg, style in extras:
         ew = c.button_width(label, height=rect.height)
-        c.button(pygame.Rect(right - ew, rect.y, ew, rect.height), label, UI, action, arg)
+        c.button(pygame.Rect(right - ew, rect.y, ew, rect.height), label, UI, action, arg, style=style)
         right -= ew + m.gap
-    box = pygame.Rect(rect.x, rect.y, max(0, right - rect.x - m.gap), rect.height)
+    return pygame.Rect(rect.x, rect.y, max(0, right - rect.x), rect.height)
+
+
+def _title(c: Canvas, box: pygame.Rect, title: str) -> None:
     c.text(title, c.best_font(title, box.width, ("xl_b", "large_b", "body_b")), theme.INK, box)
 
 
@@ -346,7 +380,8 @@ def _browse(c: Canvas, local: UiLocal, lang: str, inner: pygame.Rect, source: Lo
     m = c.m
     bh = m.button_h
     top = pygame.Rect(inner.x, inner.y, inner.width, bh)
-    _top_row(c, top, tr(lang, "lookup.title"), lang, (tr(lang, "lookup.search"), "lookup_search", "1"))
+    _title(c, _top_row(c, top, lang, ((tr(lang, "lookup.search"), "lookup_search", "1", "secondary"),)),
+           tr(lang, "lookup.title"))
     body = pygame.Rect(inner.x, top.bottom + m.gap, inner.width, inner.bottom - top.bottom - m.gap)
     categories = source.categories() if source is not None else []
     if not categories:
@@ -355,7 +390,7 @@ def _browse(c: Canvas, local: UiLocal, lang: str, inner: pygame.Rect, source: Lo
     current = local.lookup_category if local.lookup_category in categories else categories[0]
     labels = [category_label(cat, lang) for cat in categories]
     cat_w = min(body.width * 3 // 10, max(c.button_width(label) for label in labels))
-    cat_h = max(theme.MIN_TOUCH_PX, min(bh, (body.height - (len(categories) - 1) * m.gap) // len(categories)))
+    cat_h = max(m.touch, min(bh, (body.height - (len(categories) - 1) * m.gap) // len(categories)))
     y = body.y
     for cat, label in zip(categories, labels):
         c.button(pygame.Rect(body.x, y, cat_w, cat_h), label, UI, "lookup_category", cat,
@@ -364,32 +399,36 @@ def _browse(c: Canvas, local: UiLocal, lang: str, inner: pygame.Rect, source: Lo
     area = pygame.Rect(body.x + cat_w + m.gap, body.y, body.right - body.x - cat_w - m.gap, body.height)
     items = source.items(current, lang) if source is not None else []
     cell_w = max(c.px(190), c.width_of("body_b", "Wassermelone") + c.px(24))
-    cell_h = max(c.px(200), theme.MIN_TOUCH_PX + 3 * c.line_h("body_b") + c.px(16))
+    cell_h = max(c.px(200), m.touch + 3 * c.line_h("body_b") + c.px(16))
     _grid(c, source, items, area, local.lookup_page, lang, cell_w, cell_h, compact=False)
+
+
+def _field(c: Canvas, box: pygame.Rect, query: str, lang: str) -> None:
+    """The search field: what was typed (or the hint), in a card with a border."""
+    c.card(box, border=theme.INK, shadow=False)
+    text = box.inflate(-2 * c.px(14, 6), 0)
+    if query:
+        c.text(query + "_", c.best_font(query + "_", text.width, ("xl_b", "large_b", "body_b")), theme.INK, text)
+    else:
+        c.text(tr(lang, "lookup.search_hint"), "body", theme.MUTED, text)
+
+
+def _back_to_categories(lang: str) -> tuple[str, str, str, str]:
+    return tr(lang, "lookup.categories"), "lookup_search", "0", "secondary"
 
 
 def _search(c: Canvas, local: UiLocal, lang: str, inner: pygame.Rect, source: LookupCatalog | None) -> None:
     m = c.m
     # Six rows at least: the field, one row of results, four of keys; as tall as the shopper's buttons where they fit.
-    bh = max(theme.MIN_TOUCH_PX, min(m.button_h, (inner.height - 5 * m.gap) // 6))
+    bh = max(m.touch, min(m.button_h, (inner.height - 5 * m.gap) // 6))
     query = local.lookup_query or ""
     top = pygame.Rect(inner.x, inner.y, inner.width, bh)
-    # The search field: what was typed (or the hint), in a card with a border, left of the buttons.
-    close_label, back_label = tr(lang, "lookup.close"), tr(lang, "lookup.categories")
-    used = c.button_width(close_label, icon=True, height=bh) + c.button_width(back_label, height=bh) + 2 * m.gap
-    _top_row(c, top, "", lang, (back_label, "lookup_search", "0"))
-    field = pygame.Rect(top.x, top.y, max(0, top.width - used - m.gap), bh)
-    c.card(field, border=theme.INK, shadow=False)
-    box = field.inflate(-2 * c.px(14, 6), 0)
-    if query:
-        c.text(query + "_", c.best_font(query + "_", box.width, ("xl_b", "large_b", "body_b")), theme.INK, box)
-    else:
-        c.text(tr(lang, "lookup.search_hint"), "body", theme.MUTED, box)
+    _field(c, _top_row(c, top, lang, (_back_to_categories(lang),)), query, lang)
     # The keyboard at the bottom, where the hands are; results between the field and the keyboard.
     rows = KEYBOARDS.get(lang, KEYBOARDS["en"])
     cols = max(len(r) for r in rows)
     avail = inner.bottom - top.bottom - 2 * m.gap
-    kh = max(theme.MIN_TOUCH_PX, min(bh, (avail - theme.MIN_TOUCH_PX - 4 * m.gap) // 4))
+    kh = max(m.touch, min(bh, (avail - m.touch - 4 * m.gap) // 4))
     kb = pygame.Rect(inner.x, inner.bottom - 4 * kh - 3 * m.gap, inner.width, 4 * kh + 3 * m.gap)
     unit = (kb.width - (cols - 1) * m.gap) / cols
     for r, letters in enumerate(rows):
@@ -397,8 +436,7 @@ def _search(c: Canvas, local: UiLocal, lang: str, inner: pygame.Rect, source: Lo
         offset = (cols - len(letters) - (3 if r == 2 else 0)) * (unit + m.gap) / 2
         for i, ch in enumerate(letters):
             x = round(kb.x + offset + i * (unit + m.gap))
-            c.button(pygame.Rect(x, y, round(unit), kh), ch, UI, "lookup_key", ch.lower() if ch != "ß" else ch,
-                     font="large_b")
+            _letter(c, pygame.Rect(x, y, round(unit), kh), ch)
         if r == 2:
             x = round(kb.x + offset + len(letters) * (unit + m.gap))
             c.button(pygame.Rect(x, y, kb.right - x, kh), tr(lang, "lookup.backspace"), UI, "lookup_backspace",
@@ -409,16 +447,52 @@ def _search(c: Canvas, local: UiLocal, lang: str, inner: pygame.Rect, source: Lo
     c.button(pygame.Rect(kb.x + space_w + m.gap, y, kb.right - kb.x - space_w - m.gap, kh),
              tr(lang, "lookup.clear"), UI, "lookup_clear", style="secondary" if query else "disabled")
     results = pygame.Rect(inner.x, top.bottom + m.gap, inner.width, kb.top - m.gap - top.bottom - m.gap)
-    if not query.strip():
+    _results(c, local, lang, results, source, bh + c.px(20))
+
+
+def _results(c: Canvas, local: UiLocal, lang: str, area: pygame.Rect, source: LookupCatalog | None,
+             tile_h: int) -> None:
+    """What the search text finds, as tiles about ``tile_h`` tall (picture beside the name), paged; or that nothing
+    was found."""
+    query = (local.lookup_query or "").strip()
+    if not query:
         return
     items = source.search(query, lang) if source is not None else []
     if not items:
-        c.paragraph(tr(lang, "lookup.no_results", query=query.strip()), "large", theme.MUTED, results, 2,
-                    align="center", valign="center")
+        c.paragraph(tr(lang, "lookup.no_results", query=query), "large", theme.MUTED, area, 2, align="center",
+                    valign="center")
         return
-    cell_h = max(theme.MIN_TOUCH_PX, min(results.height, bh + c.px(20)))
+    cell_h = max(c.m.touch, min(area.height, tile_h))
     cell_w = max(c.px(300), cell_h + c.width_of("body_b", "Wassermelone") + c.px(40))
-    _grid(c, source, items, results, local.lookup_page, lang, cell_w, cell_h, compact=True)
+    _grid(c, source, items, area, local.lookup_page, lang, cell_w, cell_h, compact=True)
+
+
+def _letter(c: Canvas, rect: pygame.Rect, ch: str) -> None:
+    c.button(rect, ch, UI, "lookup_key", ch.lower() if ch != "ß" else ch, font="large_b")
+
+
+def _compact_search(c: Canvas, local: UiLocal, lang: str, inner: pygame.Rect, source: LookupCatalog | None) -> None:
+    """The search on a small panel (see the module's doc): the field, a row of results, the letters A to Z."""
+    m = c.m
+    query = local.lookup_query or ""
+    # As many keys a finger wide to a row as fit, the gap narrowed (to no less than a hair) to fit one more.
+    least_gap = c.px(6, 4)
+    per_row = max(1, (inner.width + least_gap) // (m.touch + least_gap))
+    gap = min(m.gap, (inner.width - per_row * m.touch) // max(1, per_row - 1))
+    key_rows = -(-(len(COMPACT_KEYS) + 1) // per_row)       # the letters and the backspace
+    kh = max(m.touch, min(m.button_h, (inner.height - (key_rows + 1) * gap) // (key_rows + 2)))
+    top = pygame.Rect(inner.x, inner.y, inner.width, kh)
+    _field(c, _top_row(c, top, lang, (_back_to_categories(lang),)), query, lang)
+    kb_h = key_rows * kh + (key_rows - 1) * gap
+    cells = [cell for r in range(key_rows)
+             for cell in split_h(pygame.Rect(inner.x, inner.bottom - kb_h + r * (kh + gap), inner.width, kh),
+                                 per_row, gap)]
+    for ch, cell in zip(COMPACT_KEYS, cells):
+        _letter(c, cell, ch)
+    c.button(cells[len(COMPACT_KEYS)], None, UI, "lookup_backspace", style="secondary" if query else "disabled",
+             icon=icons.backspace)
+    results = pygame.Rect(inner.x, top.bottom + gap, inner.width, inner.bottom - kb_h - gap - top.bottom - gap)
+    _results(c, local, lang, results, source, kh)
 
 
 def weighed_price(item: Item, grams: int) -> int:
@@ -431,7 +505,7 @@ def _weighing(c: Canvas, local: UiLocal, item: Item, lang: str, inner: pygame.Re
     m = c.m
     bh = m.button_h
     top = pygame.Rect(inner.x, inner.y, inner.width, bh)
-    _top_row(c, top, item.display_name(lang), lang, None)
+    _title(c, _top_row(c, top, lang), item.display_name(lang))
     buttons = pygame.Rect(inner.x, inner.bottom - bh, inner.width, bh)
     body = pygame.Rect(inner.x, top.bottom + m.gap, inner.width, buttons.top - top.bottom - 2 * m.gap)
     pic = pygame.Rect(body.x, body.y, min(body.width // 3, body.height), min(body.width // 3, body.height))

@@ -39,7 +39,7 @@ class UiLocal:
     selected_line: int | None = None  # line id selected in the attendant menu
     terminal_prompt: dict[str, str] | None = None  # the card terminal's current prompt, by language (de, en, nl)
     ereceipt_url: str | None = None  # the e-receipt's address, shown as a QR code when the shopper chose it
-    access_open: bool = False        # the shopper's accessibility panel is shown (welcome and scanning screens)
+    access_open: bool = False        # the shopper's accessibility panel is shown (the screens of a visit)
     staff_message: str = ""          # the outcome of the last lane-wide task for the attendant (end of day)
     # The look-up of articles without a barcode (produce, bakery), drawn over the scanning screen.
     lookup_open: bool = False

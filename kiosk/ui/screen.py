@@ -50,7 +50,7 @@ from kiosk.ui.widgets import Canvas, fit_text, wrap_text
 from kiosk.ui.wording import shown_interventions
 
 __all__ = ["ATTENDANT", "TOUCH", "UI", "WITH_ACCESS", "WITH_LOOKUP", "Button", "LaneScreen", "UiLocal",
-           "access_panel_shown", "fit_text", "hit", "lookup_shown", "wrap_text"]
+           "access_panel_shown", "access_panel_stays", "fit_text", "hit", "lookup_shown", "wrap_text"]
 
 View = Callable[[Canvas, LaneState, UiLocal, str, float], pygame.Rect]
 
@@ -68,8 +68,8 @@ _VIEWS: dict[str, View] = {
 #: Screens with a basket list: a non-blocking intervention's card takes room under the list.
 _WITH_BASKET = (SCANNING, BAGGING, PAYMENT)
 
-#: Screens with the accessibility button (bottom left), and so with the accessibility panel.
-WITH_ACCESS = (WELCOME, SCANNING, BAGGING, PAYMENT)
+#: Screens with the accessibility button (bottom left), and so with the accessibility panel: every screen of a visit.
+WITH_ACCESS = (WELCOME, SCANNING, BAGGING, PAYMENT, RECEIPT, THANK_YOU)
 
 #: Screens the look-up of articles without a barcode is drawn over.
 WITH_LOOKUP = (SCANNING, BAGGING)
@@ -78,14 +78,17 @@ WITH_LOOKUP = (SCANNING, BAGGING)
 class LaneScreen:
     """Draws lane states at one screen size. Create it once (fonts load here), then call :meth:`draw` per frame.
 
+    ``px_per_mm`` is the panel's pixel density, which sizes the touch targets (``theme.TOUCH_MM``); None takes that of
+    the lane's panel of this resolution (:func:`kiosk.ui.theme.px_per_mm`).
+
     After a draw, ``last_texts`` holds every string rendered in that frame and ``last_text_boxes`` each one with
     where it went and the box it had to fit in: for tests, and for a later accessibility layer that reads the
     screen aloud.
     """
 
-    def __init__(self, size: tuple[int, int]) -> None:
+    def __init__(self, size: tuple[int, int], px_per_mm: float | None = None) -> None:
         self.size = (int(size[0]), int(size[1]))
-        self.canvas = Canvas(self.size)
+        self.canvas = Canvas(self.size, px_per_mm)
         self.last_texts: list[str] = []
         self.last_text_boxes: list[tuple[str, pygame.Rect, pygame.Rect]] = []
         self.last_buttons: list[Button] = []
@@ -140,6 +143,15 @@ class LaneScreen:
 def access_panel_shown(state: LaneState) -> bool:
     """Whether an open accessibility panel is drawn: on its screens, unless a blocking intervention covers them."""
     return state.mode in WITH_ACCESS and shown_interventions(state)[0] is None and state.idle_stage != 1
+
+
+def access_panel_stays(before: LaneState | None, after: LaneState) -> bool:
+    """Whether an open accessibility panel stays open as the lane goes from ``before`` to ``after``: on the screens
+    that have it, as long as the shopper's visit lasts. A visit ends when the lane is back at the welcome screen or
+    leaves the thank-you screen (the next shopper may scan there), so the next shopper never finds the panel open."""
+    if after.mode not in WITH_ACCESS:
+        return False
+    return before is None or before.mode == after.mode or (after.mode != WELCOME and before.mode != THANK_YOU)
 
 
 def lookup_shown(state: LaneState) -> bool:

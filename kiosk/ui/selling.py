@@ -95,7 +95,7 @@ def layout(c: Canvas, with_notice: bool, lang: str = "de", totals_words: tuple[s
     actions, buttons, labelled = _actions(c, lang, left)
     basket = pygame.Rect(left.x, left.y, left.width, actions.top - m.gap - left.y)
     pay = pygame.Rect(right.x, right.bottom - m.button_h, right.width, m.button_h)
-    lookup_h = max(theme.MIN_TOUCH_PX, min(m.button_h, c.line_h("button") * 2 + 2 * c.px(6, 3)))
+    lookup_h = max(m.touch, min(m.button_h, c.line_h("button") * 2 + 2 * c.px(6, 3)))
     lookup = pygame.Rect(right.x, pay.top - m.gap - lookup_h, right.width, lookup_h)
     split = _totals_split(c, totals_words, right.width - 2 * c.px(18, 10))
     totals_h = 2 * m.gap + c.line_h("small") * (2 if split else 1) + c.line_h("xl_b")
@@ -111,14 +111,18 @@ def last_item_card(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) ->
     txn = state.txn
     last = txn.last_item_line if txn is not None else None
     if last is None or txn is None:
+        hint = tr(lang, "basket.scan_hint")
         icon = pygame.Rect(inner.x, inner.y, inner.width, inner.height // 2)
-        icons.barcode(c.surface, icon, theme.LINE)
+        if inner.height - c.paragraph_h(hint, "body", inner.width, 3) - m.gap < c.px(40):
+            icon.height = 0                             # a short card: the words first
+        else:
+            icons.barcode(c.surface, icon, theme.LINE)
         text = pygame.Rect(inner.x, icon.bottom + m.gap, inner.width, inner.bottom - icon.bottom - m.gap)
-        c.paragraph(tr(lang, "basket.scan_hint"), "body", theme.MUTED, text, 3, align="center")
+        c.paragraph(hint, "body", theme.MUTED, text, 3, align="center", valign="center" if not icon.height else "top")
         return
     amount = money(last.amount_cents, lang)
-    font = c.best_font(amount, inner.width, ("xl_b", "large_b", "body_b"))
-    amount_h = c.line_h(font)
+    ink = theme.PRIMARY if last.kind == VOUCHER else theme.INK
+    name = line_name(last, txn, lang)
     extra = []
     detail = line_detail(last, lang)
     if detail:
@@ -126,22 +130,41 @@ def last_item_card(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) ->
     dep = deposit_of(last, txn)
     if dep is not None:
         extra.append(tr(lang, "basket.plus_deposit", amount=money(dep.amount_cents, lang)))
-    extra_h = c.line_h("small") * len(extra)
-    label_h = c.line_h("small") + c.px(6, 3)
-    name = line_name(last, txn, lang)
-    name_lines = max(1, min(3, (inner.height - label_h - amount_h - extra_h - m.gap) // c.line_h("large_b")))
+    sh, nh = c.line_h("small"), c.line_h("large_b")
+    label_h = sh + c.px(6, 3)
+    font = c.best_font(amount, inner.width, ("xl_b", "large_b", "body_b"))
+    amount_h = c.line_h(font)
+    room = inner.height - label_h - nh - m.gap - amount_h       # for the extra lines under the name
+    if room < 0:
+        # A short card (a 7" panel with large text): the name with the extra lines under it, the amount beside them.
+        font = c.best_font(amount, inner.width // 2, ("large_b", "body_b"))
+        aw = c.width_of(font, amount)
+        c.text(amount, font, ink, pygame.Rect(inner.right - aw, inner.y, aw, inner.height), "right")
+        extra = extra[:max(0, inner.height - nh) // sh]
+        left = pygame.Rect(inner.x, inner.y, inner.width - aw - m.gap, inner.height)
+        y = left.y + (left.height - nh - sh * len(extra)) // 2
+        c.text(name, "large_b", theme.INK, pygame.Rect(left.x, y, left.width, nh))
+        for i, text in enumerate(extra):
+            c.text(text, "small", theme.MUTED, pygame.Rect(left.x, y + nh + i * sh, left.width, sh))
+        return
+    beside = sh * len(extra) > room                    # no room under the name: beside the amount, what fits there
+    if beside:
+        extra = extra[:amount_h // sh]
+    below = 0 if beside else sh * len(extra)
+    name_lines = max(1, min(3, (inner.height - label_h - amount_h - below - m.gap) // nh))
     name_h = c.paragraph_h(name, "large_b", inner.width, name_lines)
-    group = label_h + name_h + m.gap + extra_h + amount_h
+    group = label_h + name_h + m.gap + below + amount_h
     y = inner.y + max(0, (inner.height - group) // 3)     # a little above the middle: it reads as a heading
-    c.text(tr(lang, "basket.last"), "small", theme.MUTED, pygame.Rect(inner.x, y, inner.width, c.line_h("small")))
+    c.text(tr(lang, "basket.last"), "small", theme.MUTED, pygame.Rect(inner.x, y, inner.width, sh))
     y += label_h
     y += c.paragraph(name, "large_b", theme.INK, pygame.Rect(inner.x, y, inner.width, name_h), name_lines)
-    y += m.gap
+    y += m.gap + below
+    shown = c.text(amount, font, ink, pygame.Rect(inner.x, y, inner.width, amount_h), "right")
+    width = shown.left - m.gap - inner.x if beside else inner.width
+    y = y + amount_h - sh * len(extra) if beside else y - below
     for text in extra:
-        c.text(text, "small", theme.MUTED, pygame.Rect(inner.x, y, inner.width, c.line_h("small")))
-        y += c.line_h("small")
-    c.text(amount, font, theme.PRIMARY if last.kind == VOUCHER else theme.INK,
-           pygame.Rect(inner.x, y, inner.width, amount_h), "right")
+        c.text(text, "small", theme.MUTED, pygame.Rect(inner.x, y, width, sh))
+        y += sh
 
 
 def totals_card(c: Canvas, state: LaneState, lang: str, rect: pygame.Rect) -> None:

@@ -8,11 +8,15 @@ keep the calm palette whatever the shopper chose.
 
 Every length on screen comes from :class:`Metrics`, scaled from a 1280x800 reference so the same layout works on a
 7" 1024x600 panel and on a 1920x1080 monitor; ``large=True`` gives the shopper's large-text metrics (bigger fonts,
-taller rows and buttons). Touch targets never shrink below ``MIN_TOUCH_PX``, whatever the scale.
+taller rows and buttons). Touch targets are measured in millimetres, not pixels: ``Metrics.touch`` is the smallest
+one, ``TOUCH_MM`` (15 mm) at the panel's density (:func:`px_per_mm`: the ``[display]`` section of the config, else
+the lane's panel of that resolution), and every button a shopper or an attendant touches at the lane is at least
+that big both ways.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,9 +160,37 @@ STYLES = ("primary", "secondary", "danger", "selected", "header", "staff", "staf
 
 # ------------------------------------------------------------------------------------------------------ sizes
 
-#: The smallest touch target, in pixels: 12 mm on a 10" 1280x800 panel, 11 mm on a 7" 1024x600 one. The shopper's
-#: buttons are bigger where the screen allows (at 1280x800 they are at least 90 px, 15 mm).
+#: The smallest touch target, in millimetres both ways, for the shopper's and the attendant's buttons at the lane.
+TOUCH_MM = 15.0
+
+#: And in pixels, whatever the density says: a panel set up as coarse (a large monitor) still gets buttons that
+#: hold a two-line label.
 MIN_TOUCH_PX = 72
+
+#: The lane's panels by resolution, with their diagonal in inches. A desktop window of the same size is drawn as if
+#: it were that panel, so what the demo shows is what the lane shows.
+PANELS: dict[tuple[int, int], float] = {(1024, 600): 7.0, (1280, 800): 10.1, (1920, 1080): 15.6}
+
+_MM_PER_INCH = 25.4
+
+
+def px_per_mm(size: tuple[int, int], diagonal_in: float | None = None) -> float:
+    """The pixel density of a screen of ``size`` pixels: from its diagonal in inches when given, else that of the
+    lane's panel of this resolution (:data:`PANELS`); a size that is none of them is taken to be as dense as the panel
+    nearest to it in pixels."""
+    size = (int(size[0]), int(size[1]))
+    if diagonal_in is None:
+        if size not in PANELS:
+            size = min(PANELS, key=lambda panel: abs(math.hypot(*panel) - math.hypot(*size)))
+        diagonal_in = PANELS[size]
+    return math.hypot(*size) / (diagonal_in * _MM_PER_INCH)
+
+
+def touch_px(density: float) -> int:
+    """The smallest touch target in pixels at ``density`` pixels per millimetre: ``TOUCH_MM``, never below
+    ``MIN_TOUCH_PX``."""
+    return max(MIN_TOUCH_PX, math.ceil(TOUCH_MM * density))
+
 
 #: Font sizes in pixels at the 1280x800 reference.
 _FONT_PX = {
@@ -184,6 +216,8 @@ class Metrics:
     w: int
     h: int
     scale: float
+    px_per_mm: float  # the panel's density
+    touch: int        # the smallest touch target, both ways: TOUCH_MM at that density
     pad: int          # outer margin
     gap: int          # between neighbours
     radius: int       # rounded corners
@@ -195,9 +229,12 @@ class Metrics:
     large: bool = False
 
     @classmethod
-    def for_size(cls, size: tuple[int, int], large: bool = False) -> "Metrics":
+    def for_size(cls, size: tuple[int, int], large: bool = False, density: float | None = None) -> "Metrics":
+        """The metrics of a ``size`` screen of ``density`` pixels per millimetre (None: :func:`px_per_mm`)."""
         w, h = size
         s = min(w / 1280.0, h / 800.0)
+        density = px_per_mm(size) if density is None else density
+        touch = touch_px(density)
 
         def px(v: float, least: int = 1) -> int:
             return max(least, round(v * s))
@@ -208,9 +245,9 @@ class Metrics:
             fonts = {k: v * _LARGE_FONT_FACTOR.get(k, LARGE_TEXT_FACTOR) for k, v in _FONT_PX.items()}
             grow = {"header_h": 1.15, "strip_h": 1.25, "button_h": 1.15, "row_h": LARGE_TEXT_FACTOR}
         return cls(
-            w=w, h=h, scale=s,
+            w=w, h=h, scale=s, px_per_mm=density, touch=touch,
             pad=px(16, 8), gap=px(12, 6), radius=px(14, 6),
-            header_h=px(80 * grow["header_h"], MIN_TOUCH_PX), strip_h=px(62 * grow["strip_h"], 46),
-            button_h=px(96 * grow["button_h"], MIN_TOUCH_PX), row_h=px(54 * grow["row_h"], 38),
+            header_h=px(80 * grow["header_h"], touch), strip_h=px(62 * grow["strip_h"], 46),
+            button_h=px(96 * grow["button_h"], touch), row_h=px(54 * grow["row_h"], 38),
             font_px={k: px(v, 14) for k, v in fonts.items()}, large=large,
         )

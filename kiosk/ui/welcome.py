@@ -13,7 +13,7 @@ from kiosk.lane.state import LaneState
 from kiosk.ui import chrome, icons, theme
 from kiosk.ui.i18n import LANGUAGES, tr
 from kiosk.ui.model import TOUCH, UiLocal
-from kiosk.ui.widgets import Canvas, split_h
+from kiosk.ui.widgets import Canvas, split_by_need, split_h
 
 
 def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> pygame.Rect:
@@ -47,8 +47,13 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
     sub_h = c.paragraph_h(subtitle, "large", col_w, 2)
     stack = [icon_h, c.line_h(title_font), sub_h, start_h, m.button_h]
     gaps = [m.gap, m.gap, 2 * m.gap, m.gap]
-    if sum(stack) + sum(gaps) > content.height:      # a short screen: the picture goes first
+    if sum(stack) + sum(gaps) > content.height:      # a short screen: the picture goes first ...
         stack[0], gaps[0] = 0, 0
+    beside = sum(stack) + sum(gaps) > content.height
+    if beside:                                       # ... then "own bag" goes beside Start, as tall as it ...
+        stack[4], gaps[3] = 0, 0
+    if sum(stack) + sum(gaps) > content.height:      # ... then the subtitle, which Start says in one word
+        stack[2], gaps[2] = 0, gaps[1]
     y = content.y + max(0, (content.height - sum(stack) - sum(gaps)) // 2)
     x = content.centerx - col_w // 2
     if stack[0]:
@@ -56,12 +61,19 @@ def draw(c: Canvas, state: LaneState, local: UiLocal, lang: str, now: float) -> 
     y += stack[0] + gaps[0]
     c.text(title, title_font, theme.INK, pygame.Rect(x, y, col_w, stack[1]), "center")
     y += stack[1] + gaps[1]
-    c.paragraph(subtitle, "large", theme.MUTED, pygame.Rect(x, y, col_w, stack[2]), 2, align="center")
+    if stack[2]:
+        c.paragraph(subtitle, "large", theme.MUTED, pygame.Rect(x, y, col_w, stack[2]), 2, align="center")
     message_area = pygame.Rect(content.x, content.y, content.width, y + stack[2] - content.y)
     y += stack[2] + gaps[2]
-    btn_w = min(col_w, c.px(560))
-    start = pygame.Rect(content.centerx - btn_w // 2, y, btn_w, start_h)
+    own_bag = tr(lang, "welcome.own_bag")
+    if beside:
+        row = pygame.Rect(content.x, y, content.width, start_h)
+        start, bag = split_by_need(row, [c.button_width(tr(lang, "welcome.start"), "xl_b", height=start_h),
+                                         c.button_width(own_bag, height=start_h)], m.gap)
+    else:
+        btn_w = min(col_w, c.px(560))
+        start = pygame.Rect(content.centerx - btn_w // 2, y, btn_w, start_h)
+        bag = pygame.Rect(start.x, start.bottom + gaps[3], btn_w, m.button_h)
     c.button(start, tr(lang, "welcome.start"), TOUCH, "start", style="primary", font="xl_b")
-    y += start_h + gaps[3]
-    c.button(pygame.Rect(start.x, y, btn_w, m.button_h), tr(lang, "welcome.own_bag"), TOUCH, "own_bag")
+    c.button(bag, own_bag, TOUCH, "own_bag")
     return message_area

@@ -156,16 +156,16 @@ class _Profile:
 
 
 class Canvas:
-    """Fonts, caches and the per-frame records of one screen size, in normal and in large text."""
+    """Fonts, caches and the per-frame records of one screen size (and density), in normal and in large text."""
 
     _TEXT_CACHE_MAX = 4000
 
-    def __init__(self, size: tuple[int, int]) -> None:
+    def __init__(self, size: tuple[int, int], px_per_mm: float | None = None) -> None:
         if not pygame.font.get_init():
             pygame.font.init()
         self.size = size
         # Both sets of fonts load now: switching to large text in the middle of a visit costs no font work.
-        self._profiles = {large: _Profile(theme.Metrics.for_size(size, large)) for large in (False, True)}
+        self._profiles = {large: _Profile(theme.Metrics.for_size(size, large, px_per_mm)) for large in (False, True)}
         self._dims: dict[tuple, pygame.Surface] = {}
         self.use(False)
         self.surface = pygame.Surface((1, 1))     # the frame's target, set by begin()
@@ -352,7 +352,7 @@ class Canvas:
         need = self.label_width(font, label, self._label_lines(font, height)) + 2 * self.px(12, 6) + self.px(4)
         if icon:
             need += self._icon_side(height) + self.m.gap
-        return max(theme.MIN_TOUCH_PX, need)
+        return max(self.m.touch, need)
 
     def _icon_side(self, height: int) -> int:
         return max(self.px(24, 16), (height - 2 * self.px(6, 3)) * 3 // 5)
