@@ -36,8 +36,8 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import queue
 import random
-import select
 import statistics
 import subprocess
 import sys
@@ -344,21 +344,20 @@ def bench_idle(seconds: float) -> None:
         os.close(slave)
         try:
             assert proc.stdout is not None
-            out = proc.stdout
+            lines: queue.SimpleQueue = queue.SimpleQueue()
+            # One reader keeps the demo's stdout drained; the READY line is looked for in what it reads.
+            threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
             deadline = time.monotonic() + 60
             ready = False
             while not ready and time.monotonic() < deadline:
-                r, _, _ = select.select([out], [], [], 1.0)
-                if r:
-                    line = out.readline()
-                    if not line:
-                        break
-                    ready = line.startswith(b"READY")
+                try:
+                    ready = lines.get(timeout=1.0).startswith(b"READY")
+                except queue.Empty:
+                    pass
             if not ready:
                 print("3. idle CPU: the demo never printed READY; see its stderr:\n"
                       + (Path(d) / "stderr.log").read_text(errors="replace")[-2000:])
                 return
-            threading.Thread(target=lambda: [None for _ in out], daemon=True).start()   # keep its stdout drained
             time.sleep(1.0)
             p = psutil.Process(proc.pid)
 
