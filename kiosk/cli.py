@@ -135,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     ah = asub.add_parser("hash-pin", help="print the pin_hash for a PIN (read from standard input or a prompt)")
     ah.set_defaults(func=_cmd_hash_pin)
 
+    pv = sub.add_parser("provision", help="first boot: write the lane's config from the boot partition's kiosk.toml "
+                                          "and remove its secrets there (kiosk-firstboot.service)")
+    pv.add_argument("--from", dest="source", required=True, metavar="FILE",
+                    help="the first-boot file (on a lane: /boot/firmware/kiosk.toml; format: kiosk/provision.py)")
+    pv.add_argument("--to", dest="target", required=True, metavar="DIR",
+                    help="the config directory to write (on a lane: /etc/kiosk)")
+    pv.add_argument("--keep-source", action="store_true",
+                    help="leave the first-boot file as it is (it keeps the PINs, passwords and keys)")
+    pv.set_defaults(func=_cmd_provision)
+
     doc = sub.add_parser("doctor", help="check every configured device (technicians); exit 1 if one fails")
     doc.add_argument("--config")
     doc.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -453,6 +463,22 @@ def _cmd_hash_pin(args) -> int:
         return 2
     print(hash_pin(pin))
     return 0
+
+
+def _cmd_provision(args) -> int:
+    from kiosk.provision import ProvisionError, provision
+    try:
+        result = provision(args.source, args.target, keep_source=args.keep_source)
+    except ProvisionError as exc:
+        print(f"kiosk provision: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"kiosk provision: {exc.filename or args.target}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(result.describe())
+    return 0
+
+
 
 
 # ----------------------------------------------------------------------------------------------------- devices
