@@ -19,11 +19,55 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 MOSQUITTO = Path("/usr/sbin/mosquitto")
 START_TIMEOUT = 30.0     # generous: the whole suite runs in parallel on small machines
+WAIT = 30.0              # how long the assist tests wait for a message (generous, for the same reason)
+
+
+def wait_for(condition, timeout: float = WAIT, what: str = "condition"):
+    """Poll ``condition()`` until it gives something true and return that; AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+class Inbox:
+    """A bus handler that keeps what it received, in order, safe to read from the test's thread."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bytes]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, topic: str, payload: bytes) -> None:
+        with self._lock:
+            self.items.append((topic, payload))
+
+    def snapshot(self) -> list[tuple[str, bytes]]:
+        with self._lock:
+            return list(self.items)
+
+    @property
+    def payloads(self) -> list[bytes]:
+        return [p for _, p in self.snapshot()]
+
+    def wait(self, n: int, what: str = "messages") -> list[bytes]:
+        """The payloads once there are at least ``n``."""
+        wait_for(lambda: len(self.payloads) >= n, what=f"{n} {what} (got {len(self.payloads)})")
+        return self.payloads
+
+    def wait_for(self, payload: bytes) -> list[tuple[str, bytes]]:
+        """Everything received, once ``payload`` is among it."""
+        wait_for(lambda: any(p == payload for _, p in self.snapshot()), what=f"{payload!r}")
+        return self.snapshot()
 
 
 def free_port() -> int:

@@ -22,7 +22,7 @@ from kiosk.config import AssistConfig, load
 from kiosk.journal import Journal
 from kiosk.lane.events import AttendantCommand
 from kiosk.runtime import LaneRuntime
-from tests.mosquitto import Mosquitto
+from mosquitto import Mosquitto, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -31,16 +31,6 @@ DEMO = (ROOT / "config" / "lane.toml").read_text(encoding="utf-8")
 BEER_CAN = "4071583820169"      # 16+: the lane calls an attendant for the age check
 MILK = "4021107406584"
 LANES = ("lane-1", "lane-2", "lane-3")
-
-
-def wait_for(what, timeout: float = 20.0, step: float = 0.02):
-    """Poll ``what()`` until it is true (generous: the suite runs in parallel); its last value."""
-    end = time.monotonic() + timeout
-    while True:
-        value = what()
-        if value or time.monotonic() > end:
-            return value
-        time.sleep(step)
 
 
 class Lane:
@@ -241,7 +231,7 @@ def test_kiosk_console_serves_the_store_over_https(store, tmp_path):
     import urllib.request
 
     from kiosk.assist.store import console_assist_snippet
-    from tests.mosquitto import free_port
+    from mosquitto import free_port
     files, broker, lanes, hub, console_bus = store
     port = free_port()
     snippet = (console_assist_snippet(files).replace(f"localhost:{files.port}", f"localhost:{broker.tls_port}")

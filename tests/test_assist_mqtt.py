@@ -15,40 +15,10 @@ from pathlib import Path
 import pytest
 
 from kiosk.assist.mqtt import MqttBus, parse_url
-from mosquitto import Mosquitto, free_port
+from mosquitto import WAIT, Inbox, Mosquitto, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-WAIT = 30.0          # generous: the suite runs in parallel on small machines
 FAST = (0.1, 0.5)    # reconnection delays for the tests (the default is 0.5 s doubling up to 10 s)
-
-
-def wait_for(condition, timeout: float = WAIT, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-class Inbox:
-    """What a handler received, in order, safe to read from the test's thread."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, bytes]] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, topic: str, payload: bytes) -> None:
-        with self._lock:
-            self.items.append((topic, payload))
-
-    @property
-    def payloads(self) -> list[bytes]:
-        with self._lock:
-            return [p for _, p in self.items]
-
-    def wait(self, n: int, what: str = "messages") -> list[bytes]:
-        wait_for(lambda: len(self.payloads) >= n, what=f"{n} {what} (got {len(self.payloads)})")
-        return self.payloads
 
 
 @pytest.fixture

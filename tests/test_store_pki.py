@@ -12,8 +12,6 @@ import shutil
 import stat
 import subprocess
 import tempfile
-import threading
-import time
 import tomllib
 from pathlib import Path
 
@@ -24,37 +22,10 @@ from cryptography.x509 import verification
 from kiosk.assist import store
 from kiosk.assist.mqtt import MqttBus
 from kiosk.assist.store import init_store, mosquitto_check, mosquitto_hash
-from mosquitto import Mosquitto
+from mosquitto import Inbox, Mosquitto, wait_for
 
-WAIT = 30.0
 FAST = (0.1, 0.5)
 LANES = ["lane-1", "lane-2"]
-
-
-def wait_for(condition, timeout: float = WAIT, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, bytes]] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, topic: str, payload: bytes) -> None:
-        with self._lock:
-            self.items.append((topic, payload))
-
-    def snapshot(self) -> list[tuple[str, bytes]]:
-        with self._lock:
-            return list(self.items)
-
-    def wait_for(self, payload: bytes) -> list[tuple[str, bytes]]:
-        wait_for(lambda: any(p == payload for _, p in self.snapshot()), what=f"{payload!r}")
-        return self.snapshot()
 
 
 def mode(path: Path) -> int:

@@ -164,6 +164,16 @@ def _origin_ok(request: web.Request) -> bool:
     return request.app[AUTH].origin_ok(request.headers.get("Origin"), request.scheme, request.host)
 
 
+def _refusal(request: web.Request, s: Session) -> web.Response | None:
+    """Why a signed-in page's state-changing request is refused (a foreign origin, a missing or wrong CSRF token);
+    None when it may go ahead."""
+    if not _origin_ok(request):
+        return _error(403, "bad_origin")
+    if not request.app[AUTH].csrf_ok(s, request.headers.get(CSRF_HEADER)):
+        return _error(403, "csrf")
+    return None
+
+
 async def _json_body(request: web.Request) -> dict[str, Any] | None:
     if request.content_type != "application/json":
         return None
@@ -208,10 +218,9 @@ async def _logout(request: web.Request) -> web.Response:
     s = _session(request, touch=False)
     if s is None:
         return _error(401, "signed_out")
-    if not _origin_ok(request):
-        return _error(403, "bad_origin")
-    if not auth.csrf_ok(s, request.headers.get(CSRF_HEADER)):
-        return _error(403, "csrf")
+    refused = _refusal(request, s)
+    if refused is not None:
+        return refused
     auth.logout(s, request.remote)
     _close_session_sockets(request.app, s.token)
     response = web.json_response({"ok": True})
@@ -237,16 +246,14 @@ async def _ping(request: web.Request) -> web.Response:
 
 
 async def _command(request: web.Request) -> web.Response:
-    auth = request.app[AUTH]
     hub = request.app[HUB]
     audit: ConsoleAudit | None = request.app[AUDIT]   # type: ignore[assignment]
     s = _session(request)
     if s is None:
         return _error(401, "signed_out")
-    if not _origin_ok(request):
-        return _error(403, "bad_origin")
-    if not auth.csrf_ok(s, request.headers.get(CSRF_HEADER)):
-        return _error(403, "csrf")
+    refused = _refusal(request, s)
+    if refused is not None:
+        return refused
     body = await _json_body(request)
     if body is None:
         return _error(400, "bad_request")
