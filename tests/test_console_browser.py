@@ -152,6 +152,18 @@ def test_the_page_reconnects_when_its_websocket_drops(store, page):
     expect(banner(page, "lane-4")).to_have_count(0)
 
 
+def test_the_page_says_when_the_console_has_lost_the_lanes(store, page):
+    """The console's own connection to the lanes (the broker) drops: the page says its picture may be old, until
+    the connection is back."""
+    sign_in(page, store.url, "anna")
+    expect(page.locator("#no-broker")).to_be_hidden()
+    store.call(store.bus.close)
+    expect(page.locator("#no-broker")).to_be_visible()
+    expect(page.locator("#no-broker")).to_contain_text("No connection to the lanes")
+    store.call(store.bus.start)
+    expect(page.locator("#no-broker")).to_be_hidden()
+
+
 def test_a_wrong_pin_is_shown_and_nothing_else(store, page):
     sign_in(page, store.url, "anna", "0000")
     expect(page.locator("#signin-error")).to_have_text("Wrong ID or PIN.")

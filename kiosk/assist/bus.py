@@ -104,10 +104,14 @@ class InProcessBus:
             _deliver(h, topic, payload)
 
     def close(self, *, unexpected: bool = False) -> None:
-        """Stop; ``unexpected=True`` publishes the last will first, as a broker does for a client that vanished."""
+        """Stop; ``unexpected=True`` publishes the last will first, as a broker does for a client that vanished.
+        Whoever asked to hear of the connection hears that it is lost."""
         if unexpected and self._will is not None:
             self.publish(*self._will, retain=True)
-        self._open = False
+        if self._open:
+            self._open = False
+            for cb in list(self._connection):
+                cb(False)
 
 
 def _deliver(handler: Handler, topic: str, payload: bytes) -> None:

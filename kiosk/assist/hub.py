@@ -88,8 +88,18 @@ class ConsoleHub:
         self._sent: OrderedDict[str, SentCommand] = OrderedDict()
         self._listeners: list[Listener] = []
         self.counts = {"state": 0, "alert": 0, "ack": 0, "stale": 0, "dropped": 0}
+        self.broker = bus.connected       # the console's own connection: while it is down, what it shows is old
         for kind in ("state", "alert", "ack"):
             bus.subscribe(p.subscription(store, kind), self._arrived)
+        bus.on_connection(self._connection)
+
+    def _connection(self, up: bool) -> None:
+        """On the bus's thread: the console reached or lost the broker; its pages say so."""
+        with self._lock:
+            if up == self.broker:
+                return
+            self.broker = up
+            self._tell({"type": "broker", "connected": up})
 
     # ----------------------------------------------------------------------------------------------- reading
 
@@ -131,7 +141,7 @@ class ConsoleHub:
                                                                       key=lambda a: a.id)]
             d["offset"] = self._offset.get(lane)
             out.append(d)
-        return {"type": "snapshot", "store": self.store, "now": self.clock(), "lanes": out}
+        return {"type": "snapshot", "store": self.store, "now": self.clock(), "broker": self.broker, "lanes": out}
 
     def _alert_json(self, lane: str, a: p.AlertInfo) -> dict[str, Any]:
         d = asdict(a)

@@ -290,8 +290,15 @@
     return e;
   }
 
+  function setBroker(up) {
+    // The console's own link to the lanes (the broker): while it is down, the lanes' tiles are as last heard.
+    $("no-broker").hidden = up !== false;
+    document.body.dataset.broker = up === false ? "0" : "1";
+  }
+
   function applySnapshot(snap) {
     if (typeof snap.now === "number") S.skew = Date.now() / 1000 - snap.now;
+    setBroker(snap.broker);
     S.lanes.clear();
     for (const lane of snap.lanes || []) {
       const e = laneEntry(lane.lane);
@@ -333,6 +340,9 @@
       }
     } else if (msg.type === "ack") {
       onAck(msg);
+      return;
+    } else if (msg.type === "broker") {
+      setBroker(msg.connected);
       return;
     } else if (msg.type === "signed_out") {
       S.wantWs = false;
