@@ -292,6 +292,10 @@ def test_the_shopper_journey_in_an_x11_window_with_a_screenshot_per_screen(tmp_p
         assert difference(by_mode["welcome"], by_mode[a]) > 1.0, f"{a} looks like the welcome screen"
 
     # What the X server showed: the lane's window, with the lane's screens in it, changing as the journey went on.
+    # Until its first frame is drawn a new window is black (on a busy machine a grab can fall in that moment);
+    # from then on it always shows a screen.
+    while grabs and grabs[0].std() <= 20:
+        grabs.pop(0)
     assert len(grabs) >= 10, f"only {len(grabs)} root-window grabs while the lane ran"
     small = [f[::4, ::4] for f in frames]
     matched: set[int] = set()
