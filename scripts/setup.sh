@@ -26,6 +26,9 @@ DEV_DEBIAN_PACKAGES=(
   "xvfb:cmd:Xvfb"                      # an X server without a screen: the shopper's journey in a real X11 window
   "mosquitto:file:/usr/sbin/mosquitto" # the store's MQTT broker, started by the assist tests on a free port
   "chromium:cmd:chromium"              # the attendant console in a real headless browser (Playwright drives it)
+  "dosfstools:file:/usr/sbin/mkfs.vfat" # the SD image's layout test makes a tiny card: FAT boot partition,
+  "mtools:cmd:mcopy"                   #   filled without mounting,
+  "fdisk:file:/usr/sbin/sfdisk"        #   and its partition table
 )
 
 missing_packages() {   # args: the entries to check
